@@ -1,0 +1,1 @@
+"""HTTP routers; each module composes one concern onto the app in main.py."""

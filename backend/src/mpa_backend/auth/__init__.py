@@ -1,0 +1,1 @@
+"""Sign-in (OIDC), sessions, access grants and the tiler access token."""

@@ -1,0 +1,1 @@
+"""Pure biodiversity statistics and survey power planning (numpy/pandas/scipy; no web code)."""
