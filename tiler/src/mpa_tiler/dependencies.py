@@ -1,0 +1,165 @@
+"""FastAPI dependencies: the catalogue layer behind a URL, its access check, and render defaults.
+
+Why plain functions: titiler factories take dependencies as arguments, so the whole tiler is
+titiler with a different ``path_dependency`` (a catalogue layer instead of ``?url=``) and
+parameter dependencies that fill in the collection's ``renders.default`` when the request gives
+none. FastAPI caches a dependency per request, so the layer is resolved (and authorised) once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Path, Query, Request
+from pydantic import AfterValidator
+from rio_tiler.colormap import parse_color
+from titiler.core.dependencies import (
+    AssetsExprParams,
+    ImageRenderingParams,
+    _parse_asset,
+    create_colormap_dependency,
+)
+
+from mpa_tiler.access import TokenVerifier, authorize
+from mpa_tiler.catalog import Catalogue, Layer, UnknownLayer
+from mpa_tiler.colormaps import cmap
+from mpa_tiler.settings import Settings
+
+ColorMapQuery = create_colormap_dependency(cmap)
+# Parameters that switch off render defaults: the caller asked for another rendering.
+_OWN_RENDERING = ("algorithm", "expression")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue
+
+
+def get_verifier(request: Request) -> TokenVerifier:
+    return request.app.state.verifier
+
+
+def resolve_layer(
+    request: Request,
+    collection_id: Annotated[str, Path(description="Collection id in the STAC catalogue", max_length=200)],
+    item_id: Annotated[str, Path(description="Item id within the collection", max_length=200)],
+) -> Layer:
+    """The ``path_dependency``: a catalogue item the caller may read (404 / 401 / 403 otherwise)."""
+    try:
+        layer = get_catalogue(request).layer(collection_id, item_id)
+    except UnknownLayer as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    authorize(layer, request, get_verifier(request))
+    return layer
+
+
+LayerDep = Annotated[Layer, Depends(resolve_layer)]
+
+
+@dataclass
+class OptionalAssetsExprParams(AssetsExprParams):
+    """titiler's assets/expression parameters with ``assets`` optional (defaults come from renders)."""
+
+    assets: Annotated[
+        list[str] | None,
+        AfterValidator(lambda v: _parse_asset(v) if v else v),
+        Query(title="Asset names", description="Asset names (default: the collection's renders.default assets)."),
+    ] = None
+
+
+def _default_assets(layer: Layer) -> list:
+    assets = layer.default_render.get("assets")
+    if not assets:
+        assets = ["data"] if "data" in layer.item.get("assets", {}) else list(layer.item.get("assets", {}))[:1]
+    return _parse_asset(list(assets))
+
+
+def layer_params(layer: LayerDep, params: Annotated[OptionalAssetsExprParams, Depends()]) -> OptionalAssetsExprParams:
+    if not params.assets:
+        params.assets = _default_assets(layer)
+    return params
+
+
+@dataclass
+class OptionalAssetsParams:
+    assets: list | None = None
+
+    def as_dict(self, exclude_none: bool = True) -> dict:
+        return {"assets": self.assets} if self.assets else {}
+
+
+def assets_params(
+    layer: LayerDep,
+    assets: Annotated[list[str] | None, Query(description="Asset names (default: renders.default assets).")] = None,
+) -> OptionalAssetsParams:
+    return OptionalAssetsParams(assets=_parse_asset(assets) if assets else _default_assets(layer))
+
+
+def _own_rendering(request: Request) -> bool:
+    return any(k in request.query_params for k in _OWN_RENDERING)
+
+
+def colormap_params(request: Request, layer: LayerDep, colormap=Depends(ColorMapQuery)) -> Any:
+    """The request's colormap, else the collection's default (unless it asked for an algorithm/expression)."""
+    if colormap is not None or _own_rendering(request):
+        return colormap
+    render = layer.default_render
+    if name := render.get("colormap_name"):
+        return cmap.get(name) if name in cmap.list() else None
+    if custom := render.get("colormap"):
+        try:
+            return {int(k): parse_color(v) for k, v in custom.items()}
+        except (ValueError, AttributeError, TypeError):
+            return None
+    return None
+
+
+def render_params(
+    request: Request, layer: LayerDep, params: Annotated[ImageRenderingParams, Depends()]
+) -> ImageRenderingParams:
+    """The request's rescale/color_formula, else the collection's defaults."""
+    if _own_rendering(request):
+        return params
+    render = layer.default_render
+    if params.rescale is None and render.get("rescale"):
+        try:
+            params.rescale = [(float(lo), float(hi)) for lo, hi in render["rescale"]]
+        except (TypeError, ValueError):
+            pass
+    if params.color_formula is None and render.get("color_formula"):
+        params.color_formula = render["color_formula"]
+    return params
+
+
+def environment(request: Request) -> dict:
+    return request.app.state.gdal_env
+
+
+def limit_sizes(request: Request) -> None:
+    """Refuse absurd output sizes before any pixel is read (one request must not take the server down)."""
+    s = get_settings(request)
+    params = request.query_params
+    limits = {"tilesize": s.max_tile_size, "width": s.max_image_size, "height": s.max_image_size,
+              "max_size": s.max_image_size, "buffer": 64, "padding": 64}
+    for name, limit in limits.items():
+        values = params.getlist(name) + ([request.path_params[name]] if name in request.path_params else [])
+        for raw in values:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise HTTPException(status_code=400, detail=f"query parameter {name}={raw!r} is not a number")
+            if not (0 <= value <= limit):
+                raise HTTPException(status_code=400, detail=f"{name}={raw} is out of range (0..{limit})")
+    if "url" in params:
+        raise HTTPException(status_code=400, detail="the tiler serves catalogue layers only; url= is not accepted")
+    for key in ("colormap",):
+        if key in params:
+            try:
+                json.loads(params[key])
+            except ValueError:
+                raise HTTPException(status_code=400, detail=f"{key} is not valid JSON")

@@ -1,0 +1,46 @@
+"""rio-tiler reader for a catalogue layer: titiler's STAC reader fed the already-resolved item.
+
+Why: the item was fetched, checked and had its hrefs rewritten to GDAL paths by the catalogue,
+so the reader must not fetch anything by itself (STACReader would otherwise open ``input``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attr
+from rio_tiler.io import STACReader
+
+from mpa_tiler.catalog import Layer
+
+
+@attr.s
+class CatalogueItemReader(STACReader):
+    def __attrs_post_init__(self):
+        if isinstance(self.input, Layer):
+            self.item = self.input.stac_item
+        if self.item is None:
+            raise ValueError("CatalogueItemReader reads catalogue layers only")
+        super().__attrs_post_init__()
+
+
+def renders_as_query(layer: Layer) -> dict[str, dict[str, Any]]:
+    """The layer's STAC renders as titiler query parameters (for TileJSON raster_layers and WMTS layers)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, render in (layer.renders or {}).items():
+        q: dict[str, Any] = {}
+        for key in ("assets", "expression", "colormap_name", "color_formula", "nodata", "resampling"):
+            if render.get(key) is not None:
+                q[key] = render[key]
+        if render.get("rescale"):
+            q["rescale"] = [f"{lo},{hi}" for lo, hi in render["rescale"]]
+        if render.get("colormap"):
+            import json
+
+            q["colormap"] = json.dumps(render["colormap"])
+        out[name] = q
+    return out
+
+
+def reader_renders(src: CatalogueItemReader) -> dict[str, dict[str, Any]]:
+    return renders_as_query(src.input) if isinstance(src.input, Layer) else {}

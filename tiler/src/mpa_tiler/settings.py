@@ -1,0 +1,57 @@
+"""Typed settings of the tiler (env prefix ``MPA_TILER_``; the store and S3 come from shared names).
+
+Why one object: every module reads configuration from here, so a deployment is described by its
+environment alone and tests build a ``Settings`` explicitly instead of patching globals.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MPA_TILER_", extra="ignore")
+
+    catalog_url: str = Field(
+        "file:///srv/mpa/catalog",
+        validation_alias=AliasChoices("MPA_CATALOG_URL", "MPA_TILER_CATALOG_URL"),
+        description="Root of the published store (file:///dir or s3://bucket/prefix).",
+    )
+    catalog_ttl: float = Field(10.0, ge=0, description="Seconds before the root catalog.json is re-read.")
+
+    # S3 (shared, unprefixed names as boto3 and GDAL know them).
+    aws_endpoint_url: str | None = Field(None, validation_alias="AWS_ENDPOINT_URL")
+    aws_access_key_id: str | None = Field(None, validation_alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: str | None = Field(None, validation_alias="AWS_SECRET_ACCESS_KEY")
+    aws_region: str | None = Field(None, validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
+
+    # Access tokens (issued by the backend).
+    jwks_url: str | None = Field(None, description="Backend JWKS with the public keys of access tokens.")
+    jwks_ttl: float = Field(300.0, ge=0)
+    token_public_key: str | None = Field(None, description="PEM public key (alternative to the JWKS, for tests).")
+    token_issuer: str | None = Field(None, description="Expected `iss` of access tokens.")
+    token_audience: str = "mpa-tiler"
+    token_algorithms: list[str] = ["RS256", "ES256", "EdDSA"]
+
+    # HTTP.
+    cors_origins: list[str] = []
+    cache_max_age: int = Field(3600, ge=0, description="max-age of tiles (assets are immutable).")
+    tile_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Bound of the in-process tile cache.")
+    max_tile_size: int = Field(1024, gt=0, description="Largest tilesize a caller may ask for.")
+    max_image_size: int = Field(4096, gt=0, description="Largest width/height/max_size of crops/previews.")
+
+    # Local cache of MBTiles fetched from the store.
+    cache_dir: Path = Path("/tmp/mpa-tiler-cache")
+
+    # GDAL.
+    gdal_cachemax: int = Field(512, gt=0, description="GDAL block cache in MB.")
+    vsi_cache_size: int = 64 * 1024 * 1024
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
