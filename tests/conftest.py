@@ -3,4 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.seaweedfs",
     "tests.fixtures.catalog",
+    "tests.fixtures.oidc",
+    "tests.fixtures.postgres",
 ]

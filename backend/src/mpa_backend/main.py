@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from . import __version__
 from .api import catalogue, health, points, stats
+from .auth.setup import install as install_access
 from .catalog import UnknownCollection
 from .settings import get_settings
 
@@ -26,6 +27,7 @@ def create_app() -> FastAPI:
 
     for module in (health, catalogue, points, stats):
         app.include_router(module.router)
+    install_access(app, settings)  # sign-in, sessions, grants, STAC API, downloads; production checks
     return app
 
 

@@ -1,0 +1,4 @@
+"""Downloads (placeholder)."""
+from fastapi import APIRouter
+
+router = APIRouter()

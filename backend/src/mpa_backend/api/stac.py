@@ -1,0 +1,4 @@
+"""STAC API (placeholder)."""
+from fastapi import APIRouter
+
+router = APIRouter()
