@@ -51,6 +51,15 @@ class RasterOptions(BaseModel):
         return self
 
 
+class ClassEntry(BaseModel):
+    """One legend entry of a categorical (habitat) vector layer."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: str
+    label: str | None = None
+    color: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
 class Layer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: Annotated[str, Field(pattern=ID_RE)]
@@ -65,6 +74,11 @@ class Layer(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     # table layers: which columns hold per-taxon counts when the table is "long"
     long_form: bool | None = None  # None: detected from the columns
+    # vector layers: the attribute holding classes (None: detected), their legend, tile zoom range
+    class_field: str | None = None
+    classes: list[ClassEntry] | None = None
+    minzoom: int = Field(default=4, ge=0, le=22)
+    maxzoom: int = Field(default=14, ge=0, le=22)
 
 
 class Batch(BaseModel):

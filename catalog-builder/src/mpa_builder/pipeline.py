@@ -1,0 +1,67 @@
+"""The whole path for one or more batches: validate, skip what is already published, build, publish.
+
+Kept apart from the CLI so tests, fixtures and the demo command run exactly what `mpa-catalog
+publish` runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ContextManager
+
+from mpa_builder.build import Built, build, validate
+from mpa_builder.publish import PublishResult, current_state, is_unchanged, publish
+from mpa_builder.store import Store
+
+ProgressFactory = Callable[[str], ContextManager[Any]]
+
+
+@contextlib.contextmanager
+def _no_progress(_title: str) -> Iterator[None]:
+    yield None
+
+
+@dataclass
+class PipelineResult:
+    version: int
+    published: list[Built] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    result: PublishResult | None = None
+
+    def rows(self) -> list[list[Any]]:
+        rows: list[list[Any]] = [[s, "-", "-", "-", "unchanged"] for s in self.unchanged]
+        for b in self.published:
+            for s in b.summary:
+                rows.append([b.survey, s["layer"], s["kind"], s["items"], f"published v{self.version:04d}"])
+        return rows
+
+
+def publish_batches(batches: list[Path], store: Store | str, *, workers: int = 1, dask: str | None = None,
+                    progress: ProgressFactory = _no_progress, max_errors: int = 50) -> PipelineResult:
+    """Build the batches that changed and publish them together as one new version."""
+    store = Store(store) if isinstance(store, str) else store
+    state = current_state(store)
+    out = PipelineResult(state.version)
+    plans = [validate(folder) for folder in batches]  # every batch is checked before anything is converted
+    tmp = Path(tempfile.mkdtemp(prefix="mpa-stage-"))
+    try:
+        for i, p in enumerate(plans):
+            if is_unchanged(state, p.batch.survey, p.batch_sha256):
+                out.unchanged.append(p.batch.survey)
+                continue
+            with progress(f"build {p.batch.survey}") as cb:
+                out.published.append(build(p.folder, tmp / f"{i:03d}", workers=workers, dask_address=dask,
+                                           progress=cb, plan_=p, max_errors=max_errors))
+        if out.published:
+            with progress(f"publish to {store.display_url}") as cb:
+                out.result = publish(store, out.published, progress=cb)
+            out.version = out.result.version
+            out.unchanged += out.result.unchanged
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
