@@ -28,6 +28,7 @@ def create_app() -> FastAPI:
     for module in (health, catalogue, points, stats):
         app.include_router(module.router)
     install_access(app, settings)  # sign-in, sessions, grants, STAC API, downloads; production checks
+    __import__("mpa_backend.observability").observability.install(app)  # JSON logs, request ids, /metrics
     return app
 
 
