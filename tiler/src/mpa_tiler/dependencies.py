@@ -100,8 +100,13 @@ def assets_params(
     return OptionalAssetsParams(assets=_parse_asset(assets) if assets else _default_assets(layer))
 
 
+# Data formats carry values, not colours: no render defaults there.
+_DATA_FORMATS = ("npy", "tif")
+
+
 def _own_rendering(request: Request) -> bool:
-    return any(k in request.query_params for k in _OWN_RENDERING)
+    fmt = request.path_params.get("format") or request.query_params.get("f")
+    return fmt in _DATA_FORMATS or any(k in request.query_params for k in _OWN_RENDERING)
 
 
 def colormap_params(request: Request, layer: LayerDep, colormap=Depends(ColorMapQuery)) -> Any:

@@ -39,10 +39,25 @@ def s3_config(settings: Settings) -> dict[str, str]:
         env["AWS_S3_ENDPOINT"] = parts.netloc
         env["AWS_HTTPS"] = "NO" if parts.scheme == "http" else "YES"
         env["AWS_VIRTUAL_HOSTING"] = "FALSE"
-    if settings.aws_access_key_id:
-        env["AWS_ACCESS_KEY_ID"] = settings.aws_access_key_id
-    if settings.aws_secret_access_key:
-        env["AWS_SECRET_ACCESS_KEY"] = settings.aws_secret_access_key
     if settings.aws_region:
         env["AWS_REGION"] = settings.aws_region
+    return env
+
+
+def rasterio_env(settings: Settings) -> dict:
+    """Options for ``rasterio.Env``: GDAL config plus, for S3 stores, one reusable AWS session.
+
+    rasterio refuses credentials as plain config options (they belong to a session), so the
+    keys from the environment go into an ``AWSSession`` built once at start-up.
+    """
+    env: dict = dict(gdal_config(settings))
+    if settings.catalog_url.startswith("s3://"):
+        from rasterio.session import AWSSession
+
+        env["session"] = AWSSession(
+            aws_access_key_id=settings.aws_access_key_id,
+            aws_secret_access_key=settings.aws_secret_access_key,
+            region_name=settings.aws_region or "us-east-1",
+            endpoint_url=env.get("AWS_S3_ENDPOINT"),
+        )
     return env

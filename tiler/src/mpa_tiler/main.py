@@ -34,7 +34,7 @@ from mpa_tiler.dependencies import (
     render_params,
     resolve_layer,
 )
-from mpa_tiler.gdal_env import gdal_config
+from mpa_tiler.gdal_env import rasterio_env
 from mpa_tiler.legend import create_legend_router
 from mpa_tiler.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from mpa_tiler.reader import CatalogueItemReader, reader_renders
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.catalogue = Catalogue(store, ttl=settings.catalog_ttl)
     app.state.verifier = TokenVerifier(settings)
-    app.state.gdal_env = gdal_config(settings)
+    app.state.gdal_env = rasterio_env(settings)
     app.state.mbtiles = MBTilesCache(store, settings.cache_dir)
     app.state.metrics = Metrics()
 

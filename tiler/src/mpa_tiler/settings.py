@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MPA_TILER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MPA_TILER_", extra="ignore", populate_by_name=True)
 
     catalog_url: str = Field(
         "file:///srv/mpa/catalog",
