@@ -3,6 +3,7 @@ and both databases (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -51,11 +52,26 @@ def _rows(backend: Backend, model, **where):
 
 
 def _doors(client: httpx.Client) -> dict[str, int]:
-    """Status of the restricted data at each door the backend owns."""
+    """Status of the restricted data at each door the backend owns (search: restricted items found)."""
+    item = "/api/collections/hf-sidescan/items/hf-sidescan-00"
+    search = client.get("/api/stac/search", params={"collections": "hf-sidescan,hf-bathymetry", "limit": 100})
+    assert search.status_code == 200
+    found = [f for f in search.json()["features"] if f["collection"] == "hf-sidescan"]
     return {
         "stats": client.get("/api/stats/hf-annotations/density").status_code,
         "points": client.get("/api/collections/hf-annotations/points").status_code,
+        "stac_items": client.get("/api/stac/collections/hf-sidescan/items").status_code,
+        "stac_item": client.get("/api/stac/collections/hf-sidescan/items/hf-sidescan-00").status_code,
+        "download": client.get(item + "/assets/data").status_code,
+        "thumbnail": client.get(item + "/thumbnail").status_code,
+        "table_download": client.get("/api/collections/hf-annotations/items/hf-annotations-00/assets/data").status_code,
+        "search": len(found),
     }
+
+
+def _all(status: int, found: int = 0) -> dict[str, int]:
+    return {door: status for door in ("stats", "points", "stac_items", "stac_item", "download", "thumbnail",
+                                      "table_download")} | {"search": found}
 
 
 def _tiler_scope(client: httpx.Client, backend: Backend) -> list[str]:
@@ -90,7 +106,7 @@ def test_anonymous_sees_restricted_collections_locked_but_no_data(backend) -> No
     with httpx.Client(base_url=backend.url) as anon:
         listed = {c["id"]: c for c in anon.get("/api/collections").json()}
         assert listed["hf-sidescan"]["locked"] and not listed["hf-bathymetry"]["locked"]
-        assert _doors(anon) == {"stats": 401, "points": 401}
+        assert _doors(anon) == _all(401)
         assert anon.post("/api/token").status_code == 401
         assert anon.get("/api/me").json() == {**anon.get("/api/me").json(), "authenticated": False}
 
@@ -98,7 +114,7 @@ def test_anonymous_sees_restricted_collections_locked_but_no_data(backend) -> No
 def test_depositor_reads_and_manages_their_collection(depositor) -> None:
     me = depositor.get("/api/me").json()
     assert set(me["manages"]) >= {"hf-sidescan", "hf-annotations"}
-    assert _doors(depositor) == {"stats": 200, "points": 200}
+    assert _doors(depositor) == _all(200, 3)
     assert depositor.get("/api/collections/hf-sidescan/grants").status_code == 200
 
 
@@ -129,18 +145,18 @@ def test_no_grant_refused_everywhere_then_granted_then_refused_after_revocation(
 ) -> None:
     orcid = valid_orcid()
     user = sign_in(backend, oidc_provider, orcid)
-    assert _doors(user) == {"stats": 403, "points": 403}
+    assert _doors(user) == _all(403)
     assert _tiler_scope(user, backend) == []
 
     for cid in ("hf-sidescan", "hf-annotations"):
         assert depositor.post(f"/api/collections/{cid}/grants", json={"person": orcid}).status_code == 201
-    assert _doors(user) == {"stats": 200, "points": 200}
+    assert _doors(user) == _all(200, 3)
     assert _tiler_scope(user, backend) == ["hf-annotations", "hf-sidescan"]
     assert set(user.get("/api/me").json()["restricted_collections"]) == {"hf-annotations", "hf-sidescan"}
 
     for cid in ("hf-sidescan", "hf-annotations"):
         assert depositor.delete(f"/api/collections/{cid}/grants", params={"person": orcid}).status_code == 204
-    assert _doors(user) == {"stats": 403, "points": 403}
+    assert _doors(user) == _all(403)
     assert _tiler_scope(user, backend) == []
 
     trail = depositor.get("/api/collections/hf-annotations/audit").json()
@@ -148,7 +164,27 @@ def test_no_grant_refused_everywhere_then_granted_then_refused_after_revocation(
     assert ("grant.add", DEPOSITOR) in mine and ("grant.revoke", DEPOSITOR) in mine
     assert ("read", orcid) in mine
     rows = _rows(backend, AuditEntry, actor=orcid, action="read")
-    assert {r["collection_id"] for r in rows} == {"hf-annotations"}
+    assert {r["collection_id"] for r in rows} == {"hf-annotations", "hf-sidescan"}
+    assert {r["detail"]["door"] for r in rows} >= {"api", "stac", "download"}
+    assert any(r["detail"].get("asset") == "data" and r["detail"].get("item") == "hf-sidescan-00" for r in rows)
+
+
+def test_downloads_serve_the_published_bytes_and_never_raw_store_urls(backend, depositor, mini_catalog) -> None:
+    item = depositor.get("/api/stac/collections/hf-sidescan/items/hf-sidescan-00").json()
+    href = item["assets"]["data"]["href"]
+    assert href == f"{backend.url}/api/collections/hf-sidescan/items/hf-sidescan-00/assets/data"
+    assert "restricted/" not in json.dumps(item) and "file://" not in json.dumps(item)
+    r = depositor.get(href)
+    assert r.status_code == 200 and r.content == mini_catalog.files[("hf-sidescan", "hf-sidescan-00", "data")].read_bytes()
+    assert r.headers["cache-control"] == "private, no-store"
+    thumb = depositor.get("/api/collections/hf-sidescan/items/hf-sidescan-00/thumbnail")
+    assert thumb.headers["content-type"] == "image/png" and thumb.content.startswith(b"\x89PNG")
+    with httpx.Client(base_url=backend.url) as anon:
+        public = anon.get("/api/collections/hf-bathymetry/items/hf-bathymetry-01/thumbnail")
+        assert public.status_code == 200 and public.content.startswith(b"\x89PNG")
+        assert "immutable" in public.headers["cache-control"]
+        assert anon.get("/api/collections/hf-bathymetry/items/nope/assets/data").status_code == 404
+        assert anon.get("/api/collections/hf-bathymetry/items/hf-bathymetry-01/assets/..%2F..%2Fcatalog.json").status_code == 404
 
 
 def test_grant_by_email_to_someone_who_never_signed_in(backend, oidc_provider, depositor) -> None:
@@ -160,7 +196,7 @@ def test_grant_by_email_to_someone_who_never_signed_in(backend, oidc_provider, d
     user = sign_in(backend, oidc_provider, "ms-" + oid, provider="microsoft", oid=oid, email=email, name="New Person")
     me = user.get("/api/me").json()
     assert me["provider"] == "microsoft" and me["subject"] == oid and me["email"] == email and me["orcid"] is None
-    assert _doors(user)["stats"] == 200
+    assert _doors(user)["stats"] == 200 and _doors(user)["stac_items"] == 403, "granted one collection, not the other"
     assert depositor.delete("/api/collections/hf-annotations/grants", params={"person": email}).status_code == 204
     assert _doors(user)["stats"] == 403
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     microsoft_issuer: str | None = Field(
         default=None, description="Tenant issuer, e.g. https://login.microsoftonline.com/<tenant-id>/v2.0"
     )
+    presign_ttl_s: int = Field(default=300, gt=0, le=3600, description="Lifetime of presigned S3 download URLs")
+    s3_public_endpoint_url: str | None = Field(
+        default=None, description="S3 endpoint as browsers reach it, for presigned URLs (default: AWS_ENDPOINT_URL)"
+    )
     oidc_providers: list[OIDCProvider] = Field(
         default_factory=list, description="Further providers (JSON list in MPA_BACKEND_OIDC_PROVIDERS)"
     )

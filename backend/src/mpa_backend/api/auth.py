@@ -20,7 +20,7 @@ from ..auth.oidc import SignInError, identity_from_claims
 from ..auth.tokens import API_AUDIENCE, TILER_AUDIENCE, issue
 from ..catalog import Snapshot, get_catalogue
 from ..db.models import User, utcnow
-from ..db.session import get_db
+from ..db.session import DB
 from ..settings import OIDCProvider, get_settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _record_login(db: Session, identity: Identity) -> None:
 
 
 @router.get("/auth/callback/{provider}")
-async def callback(provider: str, request: Request, db: Session = Depends(get_db)) -> RedirectResponse:
+async def callback(provider: str, request: Request, db: Session = DB) -> RedirectResponse:
     p = _provider(provider)
     client = request.app.state.oauth.create_client(p.name)
     try:
@@ -176,7 +176,7 @@ def _issue(request: Request, principal: Principal | None, snapshot: Snapshot, db
 @router.get("/token", response_model=TokenResponse)
 def token(request: Request, audience: str = TILER_AUDIENCE,
           principal: Principal | None = Depends(current_principal),
-          snapshot: Snapshot = Depends(get_catalogue), db: Session = Depends(get_db)) -> TokenResponse:
+          snapshot: Snapshot = Depends(get_catalogue), db: Session = DB) -> TokenResponse:
     """A short-lived token: `mpa-tiler` (default) for restricted tiles, `mpa-api` for scripts (Bearer)."""
     return _issue(request, principal, snapshot, db, audience)
 

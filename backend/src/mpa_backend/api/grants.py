@@ -14,7 +14,7 @@ from ..auth.deps import Principal, can_manage, current_principal
 from ..auth.people import PersonError
 from ..catalog import CollectionInfo, Snapshot, get_catalogue, get_collection
 from ..db.models import Grant
-from ..db.session import get_db
+from ..db.session import DB
 from ..settings import get_settings
 
 router = APIRouter(prefix="/api", tags=["access"])
@@ -69,7 +69,7 @@ def _managed(collection_id: str, snapshot: Snapshot, principal: Principal | None
 @router.get("/collections/{collection_id}/grants", response_model=list[GrantOut])
 def list_collection_grants(collection_id: str, snapshot: Snapshot = Depends(get_catalogue),
                            principal: Principal | None = Depends(current_principal),
-                           db: Session = Depends(get_db)) -> list[GrantOut]:
+                           db: Session = DB) -> list[GrantOut]:
     _managed(collection_id, snapshot, principal)
     return [_out(g) for g in access.list_grants(db, collection_id)]
 
@@ -77,7 +77,7 @@ def list_collection_grants(collection_id: str, snapshot: Snapshot = Depends(get_
 @router.post("/collections/{collection_id}/grants", response_model=GrantOut, status_code=201)
 def add_grant(collection_id: str, body: GrantIn, response: Response, snapshot: Snapshot = Depends(get_catalogue),
               principal: Principal | None = Depends(current_principal),
-              db: Session = Depends(get_db)) -> GrantOut:
+              db: Session = DB) -> GrantOut:
     collection = _managed(collection_id, snapshot, principal)
     access.sync_collections(db, snapshot, get_settings().database_url)
     expires = _utc(body.expires_at)
@@ -107,7 +107,7 @@ def _revoke(collection_id: str, person: str, snapshot: Snapshot, principal: Prin
 @router.delete("/collections/{collection_id}/grants", status_code=204)
 def revoke_grant(collection_id: str, person: str = Query(description="ORCiD iD or e-mail"),
                  snapshot: Snapshot = Depends(get_catalogue),
-                 principal: Principal | None = Depends(current_principal), db: Session = Depends(get_db)) -> Response:
+                 principal: Principal | None = Depends(current_principal), db: Session = DB) -> Response:
     _revoke(collection_id, person, snapshot, principal, db)
     return Response(status_code=204)
 
@@ -115,14 +115,14 @@ def revoke_grant(collection_id: str, person: str = Query(description="ORCiD iD o
 @router.delete("/collections/{collection_id}/grants/{person}", status_code=204)
 def revoke_grant_by_path(collection_id: str, person: str, snapshot: Snapshot = Depends(get_catalogue),
                          principal: Principal | None = Depends(current_principal),
-                         db: Session = Depends(get_db)) -> Response:
+                         db: Session = DB) -> Response:
     _revoke(collection_id, person, snapshot, principal, db)
     return Response(status_code=204)
 
 
 @router.get("/grants", response_model=list[GrantOut])
 def my_grants(snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
-              db: Session = Depends(get_db)) -> list[GrantOut]:
+              db: Session = DB) -> list[GrantOut]:
     """Every grant the caller manages (admin: all; depositor: on their collections)."""
     if principal is None:
         raise HTTPException(401, "sign in to manage access")
@@ -134,7 +134,7 @@ def my_grants(snapshot: Snapshot = Depends(get_catalogue), principal: Principal 
 def collection_audit(collection_id: str, limit: int = Query(200, ge=1, le=1000),
                      snapshot: Snapshot = Depends(get_catalogue),
                      principal: Principal | None = Depends(current_principal),
-                     db: Session = Depends(get_db)) -> list[AuditOut]:
+                     db: Session = DB) -> list[AuditOut]:
     """The audit trail of one collection (grants changed, restricted reads), for its depositor or an admin."""
     _managed(collection_id, snapshot, principal)
     return [AuditOut(at=_utc(e.at), actor=e.actor, action=e.action, collection=e.collection_id, detail=e.detail or {})

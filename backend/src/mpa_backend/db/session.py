@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from fastapi import Depends
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..settings import get_settings
@@ -81,3 +82,7 @@ def dispose_all() -> None:
             engine.dispose()
         _engines.clear()
         _makers.clear()
+
+
+# Commit before the response is sent: a client that acts on a 201 must find the row at once.
+DB = Depends(get_db, scope="function")
