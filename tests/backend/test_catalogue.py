@@ -80,3 +80,11 @@ def test_restricted_points_are_refused_to_anonymous_callers(api_client) -> None:
 def test_readiness_reports_the_catalogue(api_client) -> None:
     body = api_client.get("/readyz").json()
     assert body["status"] == "ok" and body["collections"] >= 5
+
+
+def test_site_is_derived_from_the_catalogue_extent(api_client) -> None:
+    site = api_client.get("/api/site").json()
+    west, south, east, north = site["bbox"]
+    lon, lat = site["center"]
+    assert west < lon < east and south < lat < north
+    assert -8.6 < lon < -7.6 and 50.0 < lat < 50.6, "the demo is centred on Haig Fras"

@@ -76,6 +76,28 @@ def _summary(c: CollectionInfo, locked: bool) -> CollectionSummary:
     )
 
 
+class Site(BaseModel):
+    """Where the map opens: derived from the catalogue, so a new site needs data, not code."""
+
+    id: str
+    title: str
+    description: str
+    bbox: list[float]
+    center: list[float]
+    version: str
+
+
+@router.get("/site", response_model=Site)
+def site(snapshot: Snapshot = Depends(get_catalogue)) -> Site:
+    boxes = [c.bbox for c in snapshot.collections.values()] or [[-180.0, -85.0, 180.0, 85.0]]
+    bbox = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+    return Site(
+        id=snapshot.root.get("id", "catalogue"), title=snapshot.root.get("title") or snapshot.root.get("id", ""),
+        description=snapshot.root.get("description", ""), bbox=bbox,
+        center=[(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2], version=snapshot.version,
+    )
+
+
 @router.get("/collections", response_model=list[CollectionSummary])
 def list_collections(
     snapshot: Snapshot = Depends(get_catalogue),
