@@ -19,17 +19,20 @@ const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
 
 const html = readFileSync(join(dist, "index.html"), "utf8");
 // Eager scripts: the entry module and every modulepreload link Vite injects into index.html.
+// Eager: the entry module, every modulepreload/stylesheet link Vite injects into index.html, and
+// MapLibre's worker, which the map starts as soon as it exists (so it is part of the 2D view).
 const eager = new Set(
-  [...html.matchAll(/(?:src|href)="\/?(assets\/[^"]+\.js)"/g)].map((m) => join(dist, m[1])),
+  [...html.matchAll(/(?:src|href)="\/?(assets\/[^"]+\.(?:m?js|css))"/g)].map((m) => join(dist, m[1])),
 );
+for (const p of walk(join(dist, "assets"))) if (/maplibre-gl-worker.*\.mjs$/.test(p)) eager.add(p);
 
 let initial = 0;
 const rows = walk(dist)
-  .filter((p) => /\.(js|css|html|wasm)$/.test(p))
+  .filter((p) => /\.(m?js|css|html|wasm)$/.test(p))
   .map((p) => ({ p, raw: statSync(p).size, gz: gz(p), eager: eager.has(p) }))
   .sort((a, b) => b.gz - a.gz);
 for (const r of rows) {
-  if (r.eager) initial += r.gz;
+  if (r.eager && /\.m?js$/.test(r.p)) initial += r.gz;
   console.log(`${r.eager ? "initial " : "lazy    "} ${kb(r.raw).padStart(10)} ${kb(r.gz).padStart(10)} gzip  ${r.p.slice(dist.length)}`);
 }
 console.log(`initial JS: ${kb(initial)} gzip (budget ${kb(budget)})`);

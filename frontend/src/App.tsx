@@ -4,8 +4,8 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { getJSON } from "./api/client";
-import { LOGOUT_URL, PROVIDERS, loginUrl, useAuth } from "./api/auth";
-import type { CollectionSummary, LayerDescriptor } from "./api/types";
+import { LOGOUT_URL, loginUrl, useAuth } from "./api/auth";
+import type { CollectionSummary, LayerDescriptor, Site } from "./api/types";
 import type { Tool } from "./lib/drawing";
 import type { LonLat } from "./lib/geometry";
 import { initialStack, mergeStack, toUrlLayers, type LayerStack } from "./lib/layerModel";
@@ -15,6 +15,7 @@ import { MapView, type Shapes, type ViewChange } from "./map/MapView";
 import { LayerPanel } from "./panels/LayerPanel";
 import { ErrorBanner, Skeleton, Spinner } from "./panels/Status";
 import { usePoints } from "./api/points";
+import { Icon } from "./panels/Icon";
 
 const AnalysisPanel = lazy(() => import("./panels/AnalysisPanel"));
 const SurveyDesignPanel = lazy(() => import("./panels/SurveyDesignPanel"));
@@ -25,7 +26,7 @@ type Tab = "layers" | "analysis" | "design" | "photos";
 const TABS: { id: Tab; label: string }[] = [
   { id: "layers", label: "Layers" },
   { id: "analysis", label: "Analysis" },
-  { id: "design", label: "Survey design" },
+  { id: "design", label: "Design" },
   { id: "photos", label: "Photos" },
 ];
 
@@ -36,6 +37,13 @@ export function App() {
   const collectionsQ = useAsync(() => getJSON<CollectionSummary[]>("/api/collections"), [auth.me?.subject ?? null, auth.status]);
   const layers = layersQ.data ?? [];
   const collections = useMemo(() => Object.fromEntries((collectionsQ.data ?? []).map((c) => [c.id, c])), [collectionsQ.data]);
+
+  // Where the map opens comes from the catalogue (/api/site), unless the URL says where to look.
+  const siteQ = useAsync(() => getJSON<Site>("/api/site"), []);
+  const hadView = useRef(window.location.hash.includes("map=")).current;
+  useEffect(() => {
+    if (!hadView && siteQ.data?.bbox?.length === 4) setFitTo({ bbox: siteQ.data.bbox, nonce: 0 });
+  }, [siteQ.data, hadView]);
 
   const [stack, setStackState] = useState<LayerStack | null>(null);
   const setStack = useCallback((f: (s: LayerStack) => LayerStack) => setStackState((s) => (s ? f(s) : s)), []);
@@ -58,7 +66,7 @@ export function App() {
 
   // Point layers (image positions, annotated tiles) are fetched once and shared by map, gallery, analysis.
   const visiblePointLayers = useMemo(
-    () => layers.filter((l) => l.type === "points" && !l.locked && (stack?.ui[l.id]?.visible || tab === "photos" || tab === "analysis")).map((l) => l.id),
+    () => layers.filter((l) => l.type === "points" && !l.locked && (stack?.ui[l.id]?.visible || tab !== "layers")).map((l) => l.id),
     [layers, stack, tab],
   );
   const points = usePoints(layers, visiblePointLayers);
@@ -87,15 +95,15 @@ export function App() {
     <div className={`app ${panelOpen ? "panel-open" : "panel-closed"}`}>
       <header className="app-header">
         <button type="button" className="icon panel-toggle" aria-expanded={panelOpen} aria-controls="side-panel" onClick={() => setPanelOpen((o) => !o)} aria-label={panelOpen ? "Hide panel" : "Show panel"} data-testid="panel-toggle">
-          ☰
+          <Icon name="menu" />
         </button>
-        <h1>MPA Twin <span className="site">Haig Fras MCZ</span></h1>
+        <h1>MPA Twin <span className="site" data-testid="site-title">{siteQ.data?.title && !siteQ.data.title.startsWith("MPA Twin") ? siteQ.data.title : "Haig Fras MCZ"}</span></h1>
         <div className="toolbar" role="toolbar" aria-label="Map tools">
           <button type="button" aria-pressed={tool === "polygon"} onClick={() => setTool(tool === "polygon" ? "none" : "polygon")} data-testid="tool-polygon" title="Draw a polygon to analyse">
-            ⬠ Analyse area
+            <Icon name="polygon" /> Analyse area
           </button>
           <button type="button" aria-pressed={tool === "transect"} onClick={() => setTool(tool === "transect" ? "none" : "transect")} data-testid="tool-transect" title="Draw a depth transect" disabled={!bathy}>
-            ⟋ Transect
+            <Icon name="transect" /> Transect
           </button>
           {(shapes.polygon || shapes.transect) && (
             <button type="button" onClick={() => setShapes((s) => ({ circle: s.circle }))} data-testid="tool-clear">
@@ -133,9 +141,9 @@ export function App() {
           <div className="modal" role="dialog" aria-modal="true" aria-labelledby="signin-title" onClick={(e) => e.stopPropagation()} data-testid="signin-dialog">
             <h2 id="signin-title">Sign in</h2>
             <p>Sign in to see restricted survey layers you have been granted.</p>
-            {PROVIDERS.map((p) => (
-              <a key={p.id} className="button provider" href={loginUrl(p.id)} data-testid={`signin-${p.id}`}>
-                Sign in with {p.label}
+            {auth.providers.map((p) => (
+              <a key={p.name} className="button provider" href={loginUrl(p)} data-testid={`signin-${p.name}`}>
+                Sign in with {p.title}
               </a>
             ))}
             <button type="button" className="link" onClick={() => setSignInOpen(false)} autoFocus>Cancel</button>
@@ -172,7 +180,7 @@ export function App() {
             {tab === "design" && (
               <SurveyDesignPanel layers={layers} points={points} center={view.center} onCircle={(circle: LonLat[] | null) => setShapes((s) => ({ ...s, circle }))} />
             )}
-            {tab === "photos" && <PhotoPanel layers={layers} points={points} bounds={view.bounds} photo={photo} onPhoto={setPhoto} />}
+            {tab === "photos" && <PhotoPanel layers={layers} points={points} bounds={view.bounds} photo={photo} onPhoto={setPhoto} token={auth.token} />}
           </Suspense>
         </div>
       </aside>

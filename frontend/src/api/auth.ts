@@ -3,23 +3,27 @@
  * The session lives in the backend's cookie; the frontend never sees provider tokens.
  */
 import { useCallback, useEffect, useState } from "react";
-import type { Me } from "./types";
+import type { Me, ProviderInfo } from "./types";
 
 export interface Auth {
   status: "loading" | "anonymous" | "signed-in" | "unavailable";
   me: Me | null;
   token: string | null;
   error: string | null;
+  providers: ProviderInfo[];
   refresh: () => void;
 }
 
-export const PROVIDERS = [
-  { id: "orcid", label: "ORCiD" },
-  { id: "microsoft", label: "Microsoft" },
-] as const;
+/** Shown when the backend does not list its providers (older backend, or none configured). */
+export const DEFAULT_PROVIDERS: ProviderInfo[] = [
+  { name: "orcid", title: "ORCiD", login_url: "/api/auth/login/orcid" },
+  { name: "microsoft", title: "Microsoft", login_url: "/api/auth/login/microsoft" },
+];
 
-export function loginUrl(provider: string, returnTo = window.location.pathname + window.location.hash): string {
-  return `/api/auth/login/${encodeURIComponent(provider)}?next=${encodeURIComponent(returnTo)}`;
+/** The provider's login URL with where to come back to (the current view, hash included). */
+export function loginUrl(provider: ProviderInfo, returnTo = window.location.pathname + window.location.hash): string {
+  const base = provider.login_url || `/api/auth/login/${encodeURIComponent(provider.name)}`;
+  return `${base}${base.includes("?") ? "&" : "?"}next=${encodeURIComponent(returnTo)}`;
 }
 
 export const LOGOUT_URL = "/api/auth/logout";
@@ -36,7 +40,14 @@ export function tokenOf(body: Record<string, unknown>): { token: string | null; 
 }
 
 export function useAuth(): Auth {
-  const [state, setState] = useState<Omit<Auth, "refresh">>({ status: "loading", me: null, token: null, error: null });
+  const [state, setState] = useState<Omit<Auth, "refresh" | "providers">>({ status: "loading", me: null, token: null, error: null });
+  const [providers, setProviders] = useState<ProviderInfo[]>(DEFAULT_PROVIDERS);
+  useEffect(() => {
+    fetch("/api/auth/providers", { headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((list: ProviderInfo[] | null) => list && list.length && setProviders(list))
+      .catch(() => undefined);
+  }, []);
   const [nonce, setNonce] = useState(0);
   const refresh = useCallback(() => setNonce((n) => n + 1), []);
 
@@ -57,7 +68,7 @@ export function useAuth(): Auth {
         if (res.status === 404) return !cancelled && setState({ status: "unavailable", me: null, token: null, error: null });
         if (!res.ok) throw new Error(`/api/me: HTTP ${res.status}`);
         const me = (await res.json()) as Me | null;
-        if (!me || !me.subject) return !cancelled && setState({ status: "anonymous", me: null, token: null, error: null });
+        if (!me || !me.subject || me.authenticated === false) return !cancelled && setState({ status: "anonymous", me: null, token: null, error: null });
         const token = await loadToken();
         if (!cancelled) setState({ status: "signed-in", me, token, error: null });
       } catch (err) {
@@ -70,5 +81,5 @@ export function useAuth(): Auth {
     };
   }, [nonce]);
 
-  return { ...state, refresh };
+  return { ...state, providers, refresh };
 }

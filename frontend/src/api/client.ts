@@ -15,6 +15,10 @@ async function detailOf(res: Response): Promise<string> {
   try {
     const body = JSON.parse(text);
     if (typeof body.detail === "string") return body.detail;
+    if (Array.isArray(body.detail)) {
+      // FastAPI validation errors: say which field and why.
+      return body.detail.map((d: { loc?: unknown[]; msg?: string }) => `${(d.loc ?? []).join(".")}: ${d.msg ?? ""}`).join("; ");
+    }
     if (body.detail) return JSON.stringify(body.detail);
   } catch {
     /* not JSON: fall through */

@@ -54,9 +54,28 @@ export interface CollectionSummary {
 }
 
 export interface Me {
-  subject: string;
+  authenticated?: boolean;
+  subject: string | null;
+  provider?: string | null;
+  orcid?: string | null;
   name?: string | null;
   email?: string | null;
   roles?: string[];
-  granted?: string[];
+  collections?: string[];
+  restricted_collections?: string[];
+}
+
+export interface ProviderInfo {
+  name: string;
+  title: string;
+  login_url: string;
+}
+
+export interface Site {
+  id: string;
+  title: string;
+  description: string;
+  bbox: number[];
+  center: number[];
+  version: string;
 }

@@ -4,6 +4,7 @@ import { lineLengthM, sampleLine, type LonLat } from "../lib/geometry";
 import { sampleProfile } from "../lib/pointValue";
 import type { LayerDescriptor } from "../api/types";
 import { LineChart } from "./LineChart";
+import { Icon } from "../panels/Icon";
 import { ErrorBanner, Spinner } from "../panels/Status";
 
 export const PROFILE_SAMPLES = 80;
@@ -17,7 +18,7 @@ export default function ProfileChart({ line, layer, token, onClose }: { line: Lo
     <section className="profile-panel" aria-label="Depth profile" data-testid="profile-panel">
       <header>
         <strong>Depth profile</strong> · {layer.title} · {(length / 1000).toFixed(2)} km
-        <button type="button" className="icon" onClick={onClose} aria-label="Close profile">✕</button>
+        <button type="button" className="icon" onClick={onClose} aria-label="Close profile"><Icon name="close" /></button>
       </header>
       {q.status === "loading" && <Spinner label="Sampling depths…" />}
       {q.status === "error" && <ErrorBanner error={q.error} onRetry={q.retry} />}

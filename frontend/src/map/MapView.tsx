@@ -3,7 +3,7 @@
  * position/depth read-out. Imperative MapLibre state lives here; everything else comes in as props.
  */
 import { useEffect, useRef, useState } from "react";
-import * as maplibregl from "maplibre-gl";
+import maplibregl from "maplibre-gl";
 import type { Map as MlMap, MapMouseEvent } from "maplibre-gl";
 import type { LayerDescriptor } from "../api/types";
 import type { LayerStack } from "../lib/layerModel";
@@ -12,7 +12,7 @@ import { closeRing, type LonLat } from "../lib/geometry";
 import { readPoint } from "../lib/pointValue";
 import { isTilerUrl, withToken } from "../lib/tileUrl";
 import { emptyStyle, hillshadeTiles, pickBathymetry, pickBoundary, terrariumTiles } from "./baseStyle";
-import { LayerSync } from "./mapLayers";
+import { LayerSync, bounds } from "./mapLayers";
 import { popupContent } from "./popups";
 
 export interface ViewChange {
@@ -133,11 +133,11 @@ export function MapView(props: MapViewProps) {
     if (!map || !styleReady) return;
     const origin = window.location.origin;
     if (bathy && !map.getSource("base-hillshade")) {
-      map.addSource("base-hillshade", { type: "raster", tiles: hillshadeTiles(bathy, origin), tileSize: 256, minzoom: bathy.minzoom, maxzoom: bathy.maxzoom });
+      map.addSource("base-hillshade", { type: "raster", tiles: hillshadeTiles(bathy, origin), tileSize: 256, minzoom: bathy.minzoom, maxzoom: bathy.maxzoom, bounds: bounds(bathy.bbox) });
       map.addLayer({ id: "base-hillshade", type: "raster", source: "base-hillshade", paint: { "raster-opacity": 0.85, "raster-fade-duration": 0 } }, map.getStyle().layers[1]?.id);
     }
     if (boundary && !map.getSource("base-boundary")) {
-      map.addSource("base-boundary", { type: "vector", tiles: boundary.tiles.map((t) => (t.startsWith("/") ? origin + t : t)), minzoom: boundary.minzoom, maxzoom: boundary.maxzoom });
+      map.addSource("base-boundary", { type: "vector", tiles: boundary.tiles.map((t) => (t.startsWith("/") ? origin + t : t)), minzoom: boundary.minzoom, maxzoom: boundary.maxzoom, bounds: bounds(boundary.bbox) });
       fetch(withToken(boundary.tilejson ?? "", tokenRef.current))
         .then((r) => (r.ok ? r.json() : { vector_layers: [] }))
         .then((tj: { vector_layers?: { id: string }[] }) => {
@@ -189,7 +189,7 @@ export function MapView(props: MapViewProps) {
       import("./terrain3d")
         .then((t) => {
           if (cancelled) return;
-          t.enableTerrain(map, terrariumTiles(bathy, window.location.origin), props.exaggeration, bathy.maxzoom);
+          t.enableTerrain(map, terrariumTiles(bathy, window.location.origin), props.exaggeration, bathy.maxzoom, bounds(bathy.bbox));
           setTerrainState("on");
         })
         .catch(() => !cancelled && setTerrainState("error"));

@@ -195,7 +195,7 @@ export class LayerSync {
   }
 }
 
-function bounds(bbox: number[]): [number, number, number, number] | undefined {
+export function bounds(bbox: number[]): [number, number, number, number] | undefined {
   if (!bbox.every(Number.isFinite)) return undefined;
   if (bbox.length === 6) return [bbox[0], bbox[1], bbox[3], bbox[4]];
   return bbox.length === 4 ? [bbox[0], bbox[1], bbox[2], bbox[3]] : undefined;

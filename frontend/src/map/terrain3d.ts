@@ -7,9 +7,9 @@ import type { Map as MlMap } from "maplibre-gl";
 
 export const DEM_SOURCE = "terrain-dem";
 
-export function enableTerrain(map: MlMap, tiles: string[], exaggeration: number, maxzoom = 14): void {
+export function enableTerrain(map: MlMap, tiles: string[], exaggeration: number, maxzoom = 14, bounds?: [number, number, number, number]): void {
   if (!map.getSource(DEM_SOURCE)) {
-    map.addSource(DEM_SOURCE, { type: "raster-dem", tiles, tileSize: 256, encoding: "terrarium", maxzoom });
+    map.addSource(DEM_SOURCE, { type: "raster-dem", tiles, tileSize: 256, encoding: "terrarium", maxzoom, bounds });
   }
   map.setTerrain({ source: DEM_SOURCE, exaggeration });
   if ("setSky" in map) {

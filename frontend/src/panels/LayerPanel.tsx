@@ -8,6 +8,7 @@ import type { CollectionSummary, LayerDescriptor } from "../api/types";
 import { THEME_GROUPS, groupOf, matchesFilter, moveLayer, type LayerStack, type LayerUi } from "../lib/layerModel";
 import { parseRescale } from "../lib/legend";
 import { Legend, effectiveRender } from "./Legend";
+import { Icon } from "./Icon";
 
 export const COLORMAPS = ["viridis", "cividis", "plasma", "magma", "inferno", "turbo", "terrain", "gist_earth", "ocean", "ocean_r", "blues", "blues_r", "greys", "greys_r", "rdylbu", "spectral"];
 
@@ -46,10 +47,10 @@ export function LayerPanel(props: Props) {
             <li key={id} data-testid={`order-${id}`}>
               <span className="order-title">{byId.get(id)!.title}</span>
               <button type="button" aria-label={`Move ${byId.get(id)!.title} up`} disabled={i === 0} onClick={() => setStack((s) => ({ ...s, order: moveLayer(s.order, (x) => !!s.ui[x]?.visible && byId.has(x), id, -1) }))} data-testid={`layer-up-${id}`}>
-                ▲
+                <Icon name="up" size={12} />
               </button>
               <button type="button" aria-label={`Move ${byId.get(id)!.title} down`} disabled={i === visible.length - 1} onClick={() => setStack((s) => ({ ...s, order: moveLayer(s.order, (x) => !!s.ui[x]?.visible && byId.has(x), id, 1) }))} data-testid={`layer-down-${id}`}>
-                ▼
+                <Icon name="down" size={12} />
               </button>
             </li>
           ))}
@@ -88,7 +89,7 @@ function LayerRow({ layer, ui, setUi, collection, token, signedIn, onSignIn, onZ
     return (
       <li className="layer-row locked" data-testid={`layer-${layer.id}`}>
         <div className="layer-head">
-          <span className="lock" aria-hidden="true">🔒</span>
+          <span className="lock"><Icon name="lock" title="Restricted" /></span>
           <span className="layer-title">{layer.title}</span>
         </div>
         <p className="muted small" data-testid={`locked-${layer.id}`}>
@@ -114,15 +115,15 @@ function LayerRow({ layer, ui, setUi, collection, token, signedIn, onSignIn, onZ
         </label>
         {layer.access === "restricted" && <span className="badge" title="Restricted: you have access">restricted</span>}
         <button type="button" className="icon" aria-label={`Zoom to ${layer.title}`} title="Zoom to layer" onClick={() => onZoom(layer.bbox)} data-testid={`layer-zoom-${layer.id}`}>
-          ⤢
+          <Icon name="zoom" />
         </button>
         {layer.type === "raster" && (
           <button type="button" className="icon" aria-expanded={open === "style"} aria-label={`Style of ${layer.title}`} title="Colormap and range" onClick={() => setOpen(open === "style" ? "none" : "style")} data-testid={`layer-style-${layer.id}`}>
-            🎨
+            <Icon name="palette" />
           </button>
         )}
         <button type="button" className="icon" aria-expanded={open === "info"} aria-label={`About ${layer.title}`} title="About this layer" onClick={() => setOpen(open === "info" ? "none" : "info")} data-testid={`layer-info-${layer.id}`}>
-          ⓘ
+          <Icon name="info" />
         </button>
       </div>
       {error && <div className="error-banner small" role="alert">{error}</div>}
