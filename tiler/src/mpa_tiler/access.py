@@ -120,7 +120,7 @@ class TokenVerifier:
             raise AccessDenied(401, "access token has the wrong audience") from None
         except jwt.InvalidIssuerError:
             raise AccessDenied(401, "access token has the wrong issuer") from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, TypeError, ValueError):  # PyJWT raises TypeError for a key of another family
             raise AccessDenied(401, "invalid access token") from None
 
 

@@ -111,7 +111,7 @@ class TileCacheMiddleware:
         gz = "gzip" in request.headers.get("accept-encoding", "")
         host = request.headers.get("host", "") + "|" + request.headers.get("x-forwarded-proto", "") + "|" + \
             request.headers.get("x-forwarded-host", "")
-        raw = repr((layer.fingerprint, sorted(layer.renders.items()) if layer.renders else None,
+        raw = repr((layer.collection_id, layer.item_id, layer.fingerprint, sorted(layer.renders.items()) if layer.renders else None,
                     match["rest"], query, gz, host))
         key = hashlib.sha256(raw.encode()).hexdigest()
         etag = f'"{key[:40]}"'
@@ -130,22 +130,23 @@ class TileCacheMiddleware:
         entry = self.cache.get(key)
         if entry is not None:
             state.metrics.cache_hits.inc()
-            await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers})
+            await send({"type": "http.response.start", "status": entry.status, "headers": entry.headers + extra})
             await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else entry.body})
             return
         state.metrics.cache_misses.inc()
 
         start: Message | None = None
+        app_headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal start
+            nonlocal start, app_headers
             if message["type"] == "http.response.start":
                 start = message
                 if message["status"] == 200:
-                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"etag", b"cache-control")]
-                    message = {**message, "headers": headers + extra}
-                    start = message
+                    app_headers = [(k, v) for k, v in message.get("headers", [])
+                                   if k.lower() not in (b"etag", b"cache-control")]
+                    message = {**message, "headers": app_headers + extra}
                 await send(message)
                 return
             if message["type"] == "http.response.body":
@@ -155,8 +156,7 @@ class TileCacheMiddleware:
         await self.app(scope, receive, capture)
         if start is None or start["status"] != 200 or scope["method"] == "HEAD":
             return
-        headers = start.get("headers", [])
-        ctype = next((v.decode() for k, v in headers if k.lower() == b"content-type"), "")
+        ctype = next((v.decode() for k, v in app_headers if k.lower() == b"content-type"), "")
         body = b"".join(chunks)
         if ctype.startswith(CACHEABLE_TYPES) and len(body) <= MAX_ENTRY_BYTES:
-            self.cache.put(key, Entry(200, list(headers), body))
+            self.cache.put(key, Entry(200, app_headers, body))
