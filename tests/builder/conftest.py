@@ -17,3 +17,15 @@ def full_batch(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def raster_batch(tmp_path_factory) -> Path:
     return make_raster_batch(tmp_path_factory.mktemp("batches") / "hf2015-mbes")
+
+
+@pytest.fixture(params=["local", "s3"])
+def store_url(request, tmp_path):
+    """An empty store: a local folder, or a fresh bucket on the session's real SeaweedFS."""
+    if request.param == "local":
+        yield f"file://{tmp_path / 'store'}"
+        return
+    server = request.getfixturevalue("seaweedfs")
+    bucket = server.make_bucket("store")
+    with server.environ():
+        yield f"s3://{bucket}/mpa"

@@ -73,8 +73,10 @@ def _resolve(folder: Path, manifest: Path, layer: Layer, index: int) -> list[tup
 def plan(folder: Path) -> Plan:
     """Validate the manifest, find the files, hash everything: no conversion yet."""
     folder = Path(folder).resolve()
-    if folder.is_file():
+    if folder.is_file() and folder.name in ("batch.yaml", "batch.yml"):
         folder = folder.parent
+    elif not folder.is_dir():
+        raise BuildError(f"{folder}: not a batch folder (a folder holding batch.yaml)")
     manifest_path = folder / "batch.yaml"
     batch = load_manifest(manifest_path)
     files: dict[str, list[tuple[Path, str]]] = {}

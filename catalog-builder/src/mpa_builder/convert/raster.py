@@ -112,10 +112,11 @@ def raster_to_cog(
                 add_mask = True  # internal mask instead of a nodata value (lossy codecs)
                 if count > 3:
                     count = 3
+                dst_profile.pop("quality", None)
                 if chosen == "webp":
-                    dst_profile["quality"] = 90
+                    dst_profile["webp_level"] = 90
                 else:
-                    dst_profile["quality"] = 90
+                    dst_profile["jpeg_quality"] = 90
                     dst_profile["photometric"] = "YCbCr" if count == 3 else "MINISBLACK"
                 params["quality"] = 90
             indexes = list(range(1, count + 1))

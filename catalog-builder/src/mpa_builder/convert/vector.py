@@ -79,7 +79,9 @@ def detect_classes(gdf: gpd.GeoDataFrame, class_field: str | None,
     values = sorted({str(v) for v in gdf[fieldname].dropna()})
     if len(values) > 64:
         return None
-    label_col = next((c for c in gdf.columns if c.lower() in ("label", "name", "description") and c != fieldname), None)
+    stem = fieldname.rsplit("_", 1)[0] if fieldname.lower().endswith("_code") else fieldname
+    names = (f"{stem}_name", f"{stem}_label", "label", "name", "description")
+    label_col = next((c for c in gdf.columns if c.lower() in names and c != fieldname), None)
     labels = {}
     if label_col:
         for v, lab in zip(gdf[fieldname], gdf[label_col]):
