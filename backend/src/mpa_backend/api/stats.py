@@ -463,7 +463,7 @@ TableQuery = Query(None, description="which table to download as CSV")
 
 UNIT_RULE = ("consecutive images in time order, within one substratum and with no image removed in between, "
              "pooled by the midpoint of each image's cumulative-area interval into target-area bins; a run's "
-             "last unit is partial when it falls short of the target by more than half a median image area")
+             "last unit is partial when it falls short of the target by more than one median image area")
 
 
 def _rows(survey: Survey, sel: Selection, prefix: str = "selection") -> np.ndarray:

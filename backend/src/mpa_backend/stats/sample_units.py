@@ -5,8 +5,8 @@ maximal stretch of consecutive images with the same substratum and no image remo
 (by the selection). Within a run, image i covers the cumulative-area interval
 [A_(i-1), A_i); it goes to unit floor((A_(i-1) + a_i/2) / target), i.e. the unit whose
 target-sized bin holds the image's midpoint. Every unit except a run's last therefore has an
-area within half an image of the target. A run's last unit is *partial* when its area falls short
-of the target by more than half a median image area; partial units are dropped (default) or kept,
+area within one image area of the target (half an image at each end). A run's last unit is
+*partial* when its area falls short of the target by more than one median image area; partial units are dropped (default) or kept,
 and the response reports how many were dropped, with their images and area.
 """
 
@@ -95,7 +95,7 @@ def build_sample_units(
     w_lat = np.add.reduceat(np.asarray(latitude, dtype=float) * area, starts) / u_area
     u_images = ends - starts + 1
     last_of_run = np.append(new_run[starts[1:]], True)
-    tolerance = 0.5 * float(np.median(area))
+    tolerance = float(np.median(area))
     is_partial = last_of_run & (u_area < target_area_m2 - tolerance)
     keep = ~is_partial if partial == "drop" else np.ones(len(starts), dtype=bool)
     dropped = ~keep
