@@ -1,0 +1,79 @@
+"""Service processes for the deploy tests: started with an exact environment, logged to a file,
+stopped as a process group."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from e2e.stack import wait_http
+
+from .compose import ROOT
+
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+@dataclass
+class Proc:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    log: Path
+    cwd: Path = ROOT
+    proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self, ready_url: str | None = None, deadline_s: float = 90) -> Proc:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        if ready_url:
+            try:
+                wait_http(ready_url, deadline_s, self.proc)
+            except Exception as exc:
+                self.stop()
+                raise RuntimeError(f"{self.name} did not get ready: {exc}\n{self.tail()}") from exc
+        return self
+
+    def run(self, timeout_s: float) -> int:
+        """Run to completion (a one-shot job); returns the exit code."""
+        self.start()
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+    def tail(self, n: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
+
+    def json_lines(self) -> list[dict]:
+        """The structured log lines the service wrote (non-JSON lines are skipped)."""
+        out = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+        return out
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """What any container has before compose adds its variables: a PATH with the service's venv."""
+    home.mkdir(parents=True, exist_ok=True)
+    return {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1"}
