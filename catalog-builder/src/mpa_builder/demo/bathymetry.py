@@ -79,7 +79,7 @@ def write_rasters(
             f = seabed.fields(xs, grid.ys(h0, h1), grid.cell)
             slope_east = np.gradient(f.depth, grid.cell, axis=1)
             core = slice(r0 - h0, r0 - h0 + (r1 - r0))
-            f_core = type(f)(*(a[core] for a in (f.depth, f.habitat, f.rockness, f.footprint)))
+            f_core = type(f)(*(a[core] for a in (f.depth, f.habitat, f.rockness, f.footprint, f.roughness)))
             depth = np.where(f_core.footprint, f_core.depth, BATHY_NODATA).astype(np.float32)
             window = Window(0, r0, grid.n, r1 - r0)
             bathy.write(depth, 1, window=window)

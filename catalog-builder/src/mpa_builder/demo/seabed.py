@@ -45,6 +45,7 @@ class Fields:
     habitat: np.ndarray  # uint8 codes of HABITATS
     rockness: np.ndarray  # 0..1, how much of the cell is outcrop
     footprint: np.ndarray  # bool, inside the surveyed area
+    roughness: np.ndarray  # ridged small-scale texture of the rock surface, ~-1..1
 
 
 class Seabed:
@@ -141,7 +142,7 @@ class Seabed:
         habitat[rock] = np.where(relief_smooth[rock] > 27.0, 1, 2)
 
         depth = self._regional(xs, ys) + relief + self._sediment_texture(xs, ys, cell, rockness, sed)
-        return Fields(depth=depth, habitat=habitat, rockness=rockness, footprint=self.footprint(xs, ys))
+        return Fields(depth=depth, habitat=habitat, rockness=rockness, footprint=self.footprint(xs, ys), roughness=rough)
 
     def _joints(self, xs: np.ndarray, ys: np.ndarray, cell: float) -> np.ndarray:
         """Two sets of straight-ish fractures (granite jointing) as 0..1 gully intensity."""

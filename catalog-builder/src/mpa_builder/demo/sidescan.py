@@ -31,14 +31,15 @@ def backscatter(
     each column from its survey line (m), whose sign says which way the sonar was looking.
     """
     h = fields.habitat
-    base = _BASE[h]
+    # rough granite scatters unevenly: its return follows the small-scale relief texture
+    base = _BASE[h] * (1.0 + 0.3 * fields.rockness * fields.roughness)
     looking_east = np.sign(across)[None, :]
     # a slope rising away from the fish faces it: bright; the far side is in shadow
     facing = np.clip(1.0 + 6.0 * looking_east * slope_east, 0.05, 2.5)
     rel_range = np.abs(across)[None, :] / (SWATH_WIDTH_M / 2)
     gain = (1.0 - 0.45 * rel_range**1.5) * (1.0 - 0.85 * np.exp(-((across[None, :] / 22.0) ** 2)))
     # a mosaic cell averages many pings: more looks, less speckle, on coarse grids
-    looks = _LOOKS[h] * max(1.0, cell / 8.0)
+    looks = _LOOKS[h] * float(np.clip(cell / 8.0, 1.0, 6.0))
     speckle = rng.gamma(looks, 1.0 / looks)
     value = base * facing * gain * speckle
     out = np.clip(np.rint(value), 1, 255).astype(np.uint8)

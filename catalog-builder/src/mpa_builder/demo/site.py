@@ -13,7 +13,7 @@ import numpy as np
 from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import Polygon
-from shapely.ops import transform as shp_transform
+import shapely
 
 SITE_ID = "haig-fras"
 SITE_NAME = "Haig Fras Marine Conservation Zone"
@@ -69,7 +69,9 @@ def to_geo() -> Transformer:
 
 def mcz_boundary(utm: bool = False) -> Polygon:
     poly = Polygon(MCZ_BOUNDARY_LONLAT)
-    return shp_transform(to_utm().transform, poly) if utm else poly
+    if not utm:
+        return poly
+    return shapely.transform(poly, lambda xy: np.column_stack(to_utm().transform(xy[:, 0], xy[:, 1])))
 
 
 def reef_centre_utm() -> tuple[float, float]:
