@@ -99,9 +99,9 @@ def validate(folder: Path) -> Plan:
                 try:
                     read_annotations(path, long_form=layer.long_form)
                 except BuildError as exc:
-                    problems.append(str(exc))
+                    problems.append(f"layer {layer.id}: {exc}")
             elif layer.kind in ("raster", "images"):
-                problems += _check_raster(path)
+                problems += [f"layer {layer.id}: {msg}" for msg in _check_raster(path)]
     if problems:
         raise BuildError("\n".join(problems), problems)
     return p
