@@ -160,6 +160,7 @@ def limit_sizes(request: Request) -> None:
                 raise HTTPException(status_code=400, detail=f"query parameter {name}={raw!r} is not a number")
             if not (0 <= value <= limit):
                 raise HTTPException(status_code=400, detail=f"{name}={raw} is out of range (0..{limit})")
+    _check_geometry(request)
     if "url" in params:
         raise HTTPException(status_code=400, detail="the tiler serves catalogue layers only; url= is not accepted")
     for key in ("colormap",):
@@ -168,3 +169,38 @@ def limit_sizes(request: Request) -> None:
                 json.loads(params[key])
             except ValueError:
                 raise HTTPException(status_code=400, detail=f"{key} is not valid JSON")
+
+
+def _number(request: Request, name: str) -> float:
+    raw = request.path_params[name]
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise HTTPException(status_code=400, detail=f"{name}={raw!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise HTTPException(status_code=400, detail=f"{name}={raw!r} is not a finite number")
+    return value
+
+
+def _check_geometry(request: Request) -> None:
+    """Tile addresses inside their matrix, bboxes ordered, points on the Earth (titiler would 500)."""
+    p = request.path_params
+    if {"z", "x", "y"} <= p.keys():
+        from mpa_tiler.tms import tile_matrix_size
+
+        z, x, y = (_number(request, k) for k in ("z", "x", "y"))
+        size = tile_matrix_size(p.get("tileMatrixSetId", "WebMercatorQuad"), int(z))
+        if size is None or z != int(z):
+            raise HTTPException(status_code=400, detail=f"zoom {p['z']} does not exist in this tile matrix set")
+        width, height = size
+        if not (0 <= x < width and 0 <= y < height) or x != int(x) or y != int(y):
+            raise HTTPException(status_code=400,
+                                detail=f"tile {p['z']}/{p['x']}/{p['y']} is outside the {width}x{height} matrix")
+    if {"minx", "miny", "maxx", "maxy"} <= p.keys():
+        minx, miny, maxx, maxy = (_number(request, k) for k in ("minx", "miny", "maxx", "maxy"))
+        if not (minx < maxx and miny < maxy):
+            raise HTTPException(status_code=400, detail="bbox must be minx,miny,maxx,maxy with min < max")
+    if {"lon", "lat"} <= p.keys():
+        lon, lat = _number(request, "lon"), _number(request, "lat")
+        if "coord_crs" not in request.query_params and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise HTTPException(status_code=400, detail=f"point {lon},{lat} is not a longitude,latitude")

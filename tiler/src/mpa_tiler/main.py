@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from morecantile import tms as default_tms
+from rio_tiler.errors import PointOutsideBounds
 from rasterio.errors import RasterioIOError
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -41,14 +41,13 @@ from mpa_tiler.reader import CatalogueItemReader, reader_renders
 from mpa_tiler.settings import Settings
 from mpa_tiler.store import Store
 from mpa_tiler.tile_cache import TileCacheMiddleware
+from mpa_tiler.tms import SUPPORTED_TMS
 from mpa_tiler.vector import MBTilesCache, create_vector_router
 
 LAYER_PREFIX = "/tiles/collections/{collection_id}/items/{item_id}"
-SUPPORTED_TMS = default_tms.__class__(
-    {k: v for k, v in default_tms.tilematrixsets.items() if k in ("WebMercatorQuad", "WorldCRS84Quad")}
-)
 STATUS_CODES = {
     **DEFAULT_STATUS_CODES,
+    PointOutsideBounds: 404,
     RasterioIOError: 502,  # the store failed us, not the caller
     KeyError: 400,
     ValueError: 400,
