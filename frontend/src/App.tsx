@@ -30,6 +30,14 @@ const TABS: { id: Tab; label: string }[] = [
   { id: "photos", label: "Photos" },
 ];
 
+/**
+ * The MapLibre instance on `window.mpaTwin.map`: for browser tests (projecting lon/lat to pixels)
+ * and for people poking at the map from the console. It gives nothing the page does not have.
+ */
+function exposeMap(map: unknown) {
+  (window as unknown as { mpaTwin?: { map: unknown } }).mpaTwin = map ? { map } : undefined;
+}
+
 export function App() {
   const initial = useRef<ViewState>(decodeState(window.location.hash)).current;
   const auth = useAuth();
@@ -192,6 +200,7 @@ export function App() {
           onView={setView} onDrawn={onDrawn} onToolEnd={() => setTool("none")}
           onPhoto={(layerId, properties) => { setPhoto({ layerId, properties }); setTab("photos"); setPanelOpen(true); }}
           onLayerError={(id, msg) => setLayerErrors((e) => (e[id] === msg ? e : { ...e, [id]: msg }))}
+          onMap={exposeMap}
         />
         {layersQ.status === "loading" && !layersQ.data && <div className="map-overlay"><Spinner label="Loading layers…" /></div>}
         {shapes.transect && bathy && (

@@ -157,6 +157,13 @@ export function polygonSelection(vertices: LonLat[] | null | undefined): Selecti
   return vertices && vertices.length >= 3 ? { polygon: { type: "Polygon", coordinates: [closeRing(vertices)] } } : {};
 }
 
+/** Two-sided is the API default and is left out of the query (the shortest, most cacheable URL). */
+export function analyticPowerUrl(p: { delta_percent: number; cv: number; alpha: number; power: number; tails: 1 | 2 }): string {
+  const q = new URLSearchParams({ delta_percent: String(p.delta_percent), cv: String(p.cv), alpha: String(p.alpha), power: String(p.power) });
+  if (p.tails !== 2) q.set("tails", String(p.tails));
+  return `/api/stats/power/analytic?${q}`;
+}
+
 const base = (c: string) => `/api/stats/${encodeURIComponent(c)}`;
 
 export const stats = {
@@ -168,8 +175,7 @@ export const stats = {
     postJSON<CumulativeResponse>(`${base(c)}/cumulative`, { selection, units: { target_area_m2 }, orderings: 50 }),
   compare: (a: string, b: string, selection: Selection, target_area_m2: number) =>
     postJSON<CompareResponse>(`/api/stats/compare`, { a: { collection: a, selection }, b: { collection: b, selection }, units: { target_area_m2 }, n_boot: 500, n_perm: 2000 }),
-  analyticPower: (p: { delta_percent: number; cv: number; alpha: number; power: number; tails: 1 | 2 }) =>
-    getJSON<AnalyticPower>(`/api/stats/power/analytic?${new URLSearchParams(Object.entries(p).map(([k, v]) => [k, String(v)]))}`),
+  analyticPower: (p: { delta_percent: number; cv: number; alpha: number; power: number; tails: 1 | 2 }) => getJSON<AnalyticPower>(analyticPowerUrl(p)),
   simulatedPower: (c: string, body: Record<string, unknown>) => postJSON<SimulatedPower>(`${base(c)}/power/simulation`, body),
   unitSize: (c: string, body: Record<string, unknown>) => postJSON<UnitSizeResponse>(`${base(c)}/unit-size`, body),
 };

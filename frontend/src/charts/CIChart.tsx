@@ -11,7 +11,7 @@ export interface CIRow {
 
 export function CIChart({ rows, unit, width = 320, testid }: { rows: CIRow[]; unit: string; width?: number; testid?: string }) {
   const ok = rows.filter((r) => r.mean !== null);
-  if (!ok.length) return <div className="chart-empty muted">No units to summarise</div>;
+  if (!ok.length) return <div className="chart-empty muted" data-testid={testid} data-empty="true">No sample units to summarise: try a smaller unit area or a larger polygon</div>;
   const values = ok.flatMap((r) => [r.mean!, r.lo ?? r.mean!, r.hi ?? r.mean!]);
   const [d0, d1] = niceDomain(Math.min(0, ...values), Math.max(...values));
   const rowH = 22;

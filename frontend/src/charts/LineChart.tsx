@@ -36,7 +36,7 @@ export function LineChart({ series, xLabel, yLabel, width = 320, height = 200, i
   const m = { top: 10, right: 12, bottom: 36, left: 48 };
   const xs = extent(series.flatMap((s) => s.points.map((p) => p.x)));
   const ys = extent(series.flatMap((s) => s.points.flatMap((p) => [p.y, p.lo, p.hi].filter((v): v is number => v != null))).concat(hLine ? [hLine.y] : []));
-  if (!xs || !ys) return <div className="chart-empty muted">No data to plot</div>;
+  if (!xs || !ys) return <div className="chart-empty muted" data-testid={testid} data-empty="true">No data to plot</div>;
   const [x0, x1] = xs[0] === xs[1] ? [xs[0] - 1, xs[1] + 1] : xs;
   const [y0, y1] = yDomain ?? niceDomain(ys[0], ys[1]);
   const x = linearScale([x0, x1], [m.left, width - m.right]);

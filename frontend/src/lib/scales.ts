@@ -63,7 +63,8 @@ export function extent(values: Iterable<number>): [number, number] | null {
 export function formatNumber(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return "–";
   const a = Math.abs(v);
-  if (a >= 1e4) return `${(v / 1e3).toPrecision(digits)}k`;
+  if (a >= 1e6) return `${Number((v / 1e6).toPrecision(digits))}M`;
+  if (a >= 1e3) return `${Number((v / 1e3).toPrecision(digits))}k`;
   if (a === 0) return "0";
   if (a < 1e-3) return v.toExponential(1);
   return String(Number(v.toPrecision(digits)));

@@ -168,7 +168,7 @@ export default function SurveyDesignPanel({ layers, points, center, onCircle }: 
           <h3>Sample-unit size</h3>
           <label className="opacity">
             <span>Unit area</span>
-            <input type="range" min={25} max={500} step={25} value={unitArea} onChange={(e) => setUnitArea(Number(e.target.value))} data-testid="unit-area" aria-label="Sample unit area in square metres" />
+            <input type="range" min={5} max={500} step={5} value={unitArea} onChange={(e) => setUnitArea(Number(e.target.value))} data-testid="unit-area" aria-label="Sample unit area in square metres" />
             <output>{unitArea} m²</output>
           </label>
           <p className="small" data-testid="unit-images">
