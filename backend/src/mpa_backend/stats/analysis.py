@@ -44,8 +44,7 @@ def unit_table(survey: Survey, rows: np.ndarray, *, taxa: list[str] | None = Non
     """Pool the selected rows into sample units and compute every per-unit statistic."""
     cols = survey.taxon_columns(taxa, "taxa")
     interest = survey.taxon_columns(taxa_of_interest or [], "taxa_of_interest")
-    counts = survey.counts[rows]
-    counts = counts if taxa is None else counts[:, cols]
+    counts = survey.counts[rows] if taxa is None else survey.counts[np.ix_(rows, cols)]
     units = build_sample_units(
         counts=counts, area_m2=survey.area_m2[rows], substratum=survey.substratum[rows],
         longitude=survey.longitude[rows], latitude=survey.latitude[rows], row_id=rows,
@@ -56,7 +55,7 @@ def unit_table(survey: Survey, rows: np.ndarray, *, taxa: list[str] | None = Non
     if len(interest):
         if len(units):
             # sum each unit's own span of images (dropped partial units leave gaps between units)
-            csum = np.vstack([np.zeros((1, len(interest))), np.cumsum(survey.counts[rows][:, interest], axis=0)])
+            csum = np.vstack([np.zeros((1, len(interest))), np.cumsum(survey.counts[np.ix_(rows, interest)], axis=0)])
             full = csum[units.last_row + 1] - csum[units.first_row]
         else:
             full = np.zeros((0, len(interest)))

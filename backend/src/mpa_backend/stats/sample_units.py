@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["SampleUnits", "build_sample_units"]
 
@@ -90,7 +91,10 @@ def build_sample_units(
     starts = np.flatnonzero(new_unit)
     ends = np.append(starts[1:], n) - 1
     u_area = np.add.reduceat(area, starts)
-    u_counts = np.add.reduceat(counts, starts, axis=0)
+    # units x images 0/1 matrix times the count matrix: one sparse product instead of a strided reduceat
+    unit_of_row = np.cumsum(new_unit) - 1
+    member = sparse.csr_matrix((np.ones(n, dtype=counts.dtype), (unit_of_row, np.arange(n))), shape=(len(starts), n))
+    u_counts = np.asarray(member @ counts)
     w_lon = np.add.reduceat(np.asarray(longitude, dtype=float) * area, starts) / u_area
     w_lat = np.add.reduceat(np.asarray(latitude, dtype=float) * area, starts) / u_area
     u_images = ends - starts + 1

@@ -17,8 +17,9 @@ _CHUNK_ELEMENTS = 4_000_000
 def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
     """Bootstrap distribution of column means: shape (n_boot, metrics). NaNs are ignored per column.
 
-    Resampled row indices are drawn in chunks and the gather-and-sum runs in numpy, so memory stays
-    bounded (about 4 M elements per chunk) whatever the number of units.
+    Each replicate is a vector of resampling counts (how often each unit was drawn, from
+    np.bincount over uniform draws), so all metrics' resampled means are one matrix product
+    W @ V. Replicates are processed in chunks so memory stays bounded whatever the number of units.
     """
     v = np.asarray(values, dtype=float)
     if v.ndim == 1:
@@ -26,18 +27,20 @@ def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -
     n, k = v.shape
     finite = np.isfinite(v)
     vz = np.where(finite, v, 0.0)
-    fz = finite.astype(float)
     any_nan = not finite.all()
+    fz = finite.astype(float)
     out = np.empty((n_boot, k))
-    step = max(1, _CHUNK_ELEMENTS // max(n * k, 1))
+    step = max(1, _CHUNK_ELEMENTS // max(n, 1))
     for start in range(0, n_boot, step):
         b = min(step, n_boot - start)
-        idx = rng.integers(0, n, size=(b, n))
-        sums = vz[idx].sum(axis=1)
+        dtype = np.int32 if b * n < 2**31 else np.int64
+        idx = rng.integers(0, n, size=(b, n), dtype=dtype)
+        idx += (np.arange(b, dtype=dtype) * n)[:, None]
+        w = np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
+        sums = w @ vz
         if any_nan:
-            cnt = fz[idx].sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
-                out[start:start + b] = sums / cnt
+                out[start:start + b] = sums / (w @ fz)
         else:
             out[start:start + b] = sums / n
     return out
