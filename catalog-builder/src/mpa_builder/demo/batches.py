@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import yaml
@@ -51,7 +52,7 @@ def base_batch(folder: Path, seed: int, depth: dict) -> Path:
                     f"(deepest {depth['min']:.0f} m). Cells outside the surveyed lines are nodata (-9999)."
                 ),
                 "theme": "bathymetry",
-                "render": {"colormap_name": "deep_r", "rescale": [round(depth["p2"]), round(depth["p98"])], "units": "m", "title": "Depth (m)"},
+                "render": {"colormap_name": "deep_r", "rescale": [5 * math.floor(depth["min"] / 5), 5 * math.ceil(depth["max"] / 5)], "units": "m", "title": "Depth (m)"},
                 "keywords": ["bathymetry", "multibeam"],
             },
             {

@@ -68,10 +68,21 @@ def noise_grid(xs: np.ndarray, ys: np.ndarray, spacing: float, key: int) -> np.n
     values = lattice(lu[None, :], lv[:, None], key)  # (len(lv), len(lu))
     wu = _bspline_weights(u - iu)
     wv = _bspline_weights(v - iv)
-    cols = iu - lu[0] - 1
-    rows = iv - lv[0] - 1
-    along_x = sum(values[:, cols + k] * wu[k][None, :] for k in range(4))
-    return sum(along_x[rows + k, :] * wv[k][:, None] for k in range(4))
+    along_x = _interp(values.T, iu - lu[0] - 1, wu).T  # (len(lv), len(xs))
+    return _interp(along_x, iv - lv[0] - 1, wv)
+
+
+def _interp(values: np.ndarray, first: np.ndarray, w: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Out[i, :] = sum_k w[k][i] * values[first[i] + k, :]. A small dense weight matrix and one
+    matrix product when the lattice is coarse (few rows), gathers when it is fine."""
+    n_out, n_lat = len(first), values.shape[0]
+    if n_lat <= 96:
+        weights = np.zeros((n_out, n_lat))
+        rows = np.arange(n_out)
+        for k in range(4):
+            weights[rows, first + k] = w[k]
+        return np.einsum("ij,jk->ik", weights, values)  # not BLAS: its threads thrash on a busy machine
+    return sum(values[first + k, :] * w[k][:, None] for k in range(4))
 
 
 def noise_points(x: np.ndarray, y: np.ndarray, spacing: float, key: int) -> np.ndarray:

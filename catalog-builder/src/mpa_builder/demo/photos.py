@@ -92,14 +92,14 @@ def render(substratum: str, counts: dict[str, int], rng: np.random.Generator) ->
     ys = np.arange(HEIGHT, dtype=np.float64)
     img = np.empty((HEIGHT, WIDTH, 3))
     img[:] = _BACKGROUND[substratum]
-    grain = fbm(xs, ys, 40.0, key, octaves=5)
-    img *= (1.0 + 0.06 * grain)[..., None]
+    grain = fbm(xs, ys, 60.0, key, octaves=3) + 0.6 * rng.standard_normal((HEIGHT, WIDTH))
+    img *= (1.0 + 0.05 * grain)[..., None]
     if substratum == "sand":
         warp = fbm(xs, ys, 150.0, derive_key(key, 1), octaves=2)
         ripples = np.sin(2 * np.pi * (xs[None, :] * 0.9 + ys[:, None] * 0.4) / 55.0 + 1.5 * warp)
         img *= (1.0 + 0.07 * ripples)[..., None]
     if substratum == "rock":
-        relief = fbm(xs, ys, 160.0, derive_key(key, 2), octaves=6, ridged=True)
+        relief = fbm(xs, ys, 160.0, derive_key(key, 2), octaves=4, ridged=True)
         img *= (0.85 + 0.18 * relief)[..., None]
         cracks = fbm(xs, ys, 260.0, derive_key(key, 3), octaves=3)
         img *= (1.0 - 0.55 * np.exp(-((cracks / 0.06) ** 2)))[..., None]
@@ -149,8 +149,9 @@ def pick_rows(df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFram
     per = -(-n // len(groups))
     for g in groups:
         chosen.extend(rng.choice(g.index.to_numpy(), min(per, len(g)), replace=False))
-    chosen = sorted(chosen)[:n] if len(chosen) > n else sorted(chosen)
-    return df.loc[chosen]
+    if len(chosen) > n:
+        chosen = list(rng.choice(chosen, n, replace=False))
+    return df.loc[sorted(chosen)]
 
 
 def write_photos(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, taxa: list[str], folder: Path, n: int, rng: np.random.Generator) -> list[str]:

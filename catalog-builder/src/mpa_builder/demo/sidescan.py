@@ -37,7 +37,7 @@ def backscatter(
     # a slope rising away from the fish faces it: bright; the far side is in shadow
     facing = np.clip(1.0 + 6.0 * looking_east * slope_east, 0.05, 2.5)
     rel_range = np.abs(across)[None, :] / (SWATH_WIDTH_M / 2)
-    gain = (1.0 - 0.45 * rel_range**1.5) * (1.0 - 0.85 * np.exp(-((across[None, :] / 22.0) ** 2)))
+    gain = (1.0 - 0.45 * rel_range**1.5) * (1.0 - 0.6 * np.exp(-((across[None, :] / 22.0) ** 2)))
     # a mosaic cell averages many pings: more looks, less speckle, on coarse grids
     looks = _LOOKS[h] * float(np.clip(cell / 8.0, 1.0, 6.0))
     speckle = rng.gamma(looks, 1.0 / looks)
