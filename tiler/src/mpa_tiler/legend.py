@@ -27,12 +27,24 @@ def _parse_rescale(rescale: str) -> tuple[float, float]:
     return lo, hi
 
 
-def legend_ramp(lo: float, hi: float, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` data values from lo to hi and their rescaled uint8 indices, exactly as a tile gets them."""
-    values = np.linspace(lo, hi, n, dtype="float64")
-    image = ImageData(values.astype("float32").reshape(1, 1, n))
+def colormap_indices(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The colormap index each value gets in a tile: rio-tiler's own rescale to uint8."""
+    image = ImageData(np.asarray(values, dtype="float32").reshape(1, 1, -1))
     image.rescale(in_range=[(lo, hi)])
-    return values, np.asarray(image.array.data[0, 0], dtype="uint8")
+    return np.asarray(image.array.data[0, 0], dtype="uint8")
+
+
+def colour_bar_values(lo: float, hi: float, n: int) -> np.ndarray:
+    """Data values for an n-pixel colour bar, each in the middle of the colormap bin it falls into.
+
+    A tile's colour index is ``floor((v - lo) / (hi - lo) * 255)``; taking bin centres (and ``hi``
+    itself for the last bin) makes every index of the colormap appear on a 256-px bar, and no
+    pixel sits on a bin edge where float rounding could pick the neighbouring colour.
+    """
+    idx = np.round(np.linspace(0, 255, n)).astype(int)
+    values = lo + (hi - lo) * (idx + 0.5) / 255.0
+    values[idx == 255] = hi
+    return values
 
 
 def create_legend_router() -> APIRouter:
@@ -51,16 +63,20 @@ def create_legend_router() -> APIRouter:
         lo, hi = _parse_rescale(rescale)
         colors = cmap.get(colormap_name)
         if f == "json":
-            values, idx = legend_ramp(lo, hi, stops)
+            # nice values for the labels; the colour of each stop is that of the bar at the same place
+            values = np.linspace(lo, hi, stops)
+            idx = colormap_indices(colour_bar_values(lo, hi, stops), lo, hi)
             out = []
             for v, i in zip(values, idx):
                 r, g, b, a = (int(c) for c in colors[int(i)])
                 out.append({"value": float(v), "color": f"#{r:02x}{g:02x}{b:02x}", "rgba": [r, g, b, a]})
             return {"colormap_name": colormap_name, "rescale": [lo, hi], "stops": out}
+        length = width if orientation == "horizontal" else height
+        ramp = colour_bar_values(lo, hi, length)
         if orientation == "horizontal":
-            arr = np.broadcast_to(np.linspace(lo, hi, width), (height, width))
+            arr = np.broadcast_to(ramp, (height, width))
         else:  # high values on top, as on a depth scale read downwards
-            arr = np.broadcast_to(np.linspace(hi, lo, height)[:, None], (height, width))
+            arr = np.broadcast_to(ramp[::-1, None], (height, width))
         image = ImageData(np.ascontiguousarray(arr, dtype="float32")[None])
         image.rescale(in_range=[(lo, hi)])
         content = image.render(img_format="PNG", colormap=colors, add_mask=False)
