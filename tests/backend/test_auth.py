@@ -28,7 +28,10 @@ def mini_catalog(tmp_path_factory) -> MiniCatalog:
 @pytest.fixture(scope="module")
 def backend(mini_catalog, oidc_provider, tmp_path_factory) -> Iterator[Backend]:
     tmp = tmp_path_factory.mktemp("auth")
-    server = start_backend(tmp, mini_catalog.url, f"sqlite:///{tmp / 'auth.sqlite'}", oidc_provider)
+    extra = [{"name": "local", "title": "Local sign-in", "issuer": oidc_provider.url, "client_id": "local-client",
+              "client_secret": "local-secret", "token_endpoint_auth_method": "client_secret_post"}]
+    server = start_backend(tmp, mini_catalog.url, f"sqlite:///{tmp / 'auth.sqlite'}", oidc_provider,
+                           MPA_BACKEND_OIDC_PROVIDERS=json.dumps(extra))
     yield server
     server.stop()
 
@@ -55,9 +58,23 @@ def _bearer(backend: Backend, token: str) -> httpx.Response:
 
 def test_providers_are_listed_with_login_urls(backend) -> None:
     listed = httpx.get(f"{backend.url}/api/auth/providers").json()
-    assert [p["name"] for p in listed] == ["orcid", "microsoft"]
+    assert [p["name"] for p in listed] == ["orcid", "microsoft", "local"]
     assert listed[0]["login_url"] == "/api/auth/login/orcid"
     assert httpx.get(f"{backend.url}/api/auth/login/github").status_code == 404
+
+
+def test_a_provider_added_by_configuration_signs_people_in(backend, oidc_provider) -> None:
+    client = sign_in(backend, oidc_provider, "someone-local", provider="local", email="Some.One@Example.org",
+                     email_verified=True, name="Some One")
+    me = client.get("/api/me").json()
+    assert me["provider"] == "local" and me["subject"] == "someone-local" and me["email"] == "some.one@example.org"
+    assert me["orcid"] is None and me["name"] == "Some One"
+
+
+def test_unverified_email_does_not_count(backend, oidc_provider) -> None:
+    client = sign_in(backend, oidc_provider, "unverified-local", provider="local", email="victim@example.org",
+                     email_verified=False)
+    assert client.get("/api/me").json()["email"] is None
 
 
 def test_login_redirect_asks_for_code_with_state_nonce_and_pkce(backend, oidc_provider) -> None:
