@@ -101,7 +101,7 @@ def test_tilejson(client, catalogue):
     west, south, east, north = tj["bounds"]
     assert -8.09 < west < -8.08 and 50.29 < south < 50.31 and -8.06 < east < -8.04 and 50.32 < north < 50.33
     assert tj["minzoom"] <= 12 and tj["maxzoom"] >= 14
-    assert tj["raster_layers"]["default"]["colormap_name"] == "deep_r"
+    assert tj["raster_layers"]["stac-default"]["colormap_name"] == "deep_r"
 
 
 def test_wmts_capabilities(client, catalogue):

@@ -46,7 +46,7 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 request_id: ContextVar[str | None] = ContextVar("mpa_request_id", default=None)
 access_log = logging.getLogger("mpa.access")
 
-_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

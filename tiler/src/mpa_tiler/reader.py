@@ -25,7 +25,11 @@ class CatalogueItemReader(STACReader):
 
 
 def renders_as_query(layer: Layer) -> dict[str, dict[str, Any]]:
-    """The layer's STAC renders as titiler query parameters (for TileJSON raster_layers and WMTS layers)."""
+    """The layer's STAC renders as titiler query parameters (for TileJSON raster_layers and WMTS layers).
+
+    Keys are ``stac-<name>``: titiler's WMTS always adds a layer named ``default`` built from the
+    request itself (which gets the same defaults), and GDAL refuses duplicate layer identifiers.
+    """
     out: dict[str, dict[str, Any]] = {}
     for name, render in (layer.renders or {}).items():
         q: dict[str, Any] = {}
@@ -38,7 +42,7 @@ def renders_as_query(layer: Layer) -> dict[str, dict[str, Any]]:
             import json
 
             q["colormap"] = json.dumps(render["colormap"])
-        out[name] = q
+        out[f"stac-{name}"] = q
     return out
 
 
