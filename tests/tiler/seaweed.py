@@ -93,6 +93,6 @@ def start_seaweedfs(data_dir: Path, timeout: float = 90.0) -> S3Server:
 def stop(server: S3Server) -> None:
     server.process.terminate()
     try:
-        server.process.wait(timeout=15)
+        server.process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         server.process.kill()
