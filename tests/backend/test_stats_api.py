@@ -232,6 +232,15 @@ def test_rarefaction_and_cumulative_curves(client, published):
     assert obs and obs[0]["qD"] == q0["observed"]
     csv = client.post(f"/api/stats/{A}/rarefaction?format=csv&table=coverage_based", json={"nboot": 0, "knots": 10})
     assert "coverage" in csv.text.splitlines()[0]
+    inc = client.post(f"/api/stats/{A}/rarefaction", json={"datatype": "incidence", "nboot": 10, "knots": 12,
+                                                          "by_substratum": True}).json()
+    units = pd.DataFrame(client.post(f"/api/stats/{A}/summary", json={"n_boot": 0}).json()["units"])
+    q0 = next(r for r in inc["asymptotic"] if r["order"] == 0 and r["group"] == "all")
+    assert inc["size_unit"] == "sample units" and q0["n"] == len(units)
+    assert q0["observed"] == (pooled > 0).sum()  # every taxon seen in some image is present in some unit here
+    rock = next(r for r in inc["asymptotic"] if r["order"] == 0 and r["group"] == "rock")
+    assert rock["n"] == (units.substratum == "rock").sum()
+    assert max(r["m"] for r in inc["size_based"] if r["group"] == "all") == 2 * len(units)
     cum = client.post(f"/api/stats/{A}/cumulative", json={"orderings": 20, "points": 10}).json()
     rich = [r for r in cum["curves"] if r["metric"] == "richness"]
     last = rich[-1]

@@ -29,3 +29,10 @@ def bci() -> np.ndarray:
 
 def toy_units() -> pd.DataFrame:
     return pd.read_csv(REFDATA / "toy_sample_units_constructed.csv")
+
+
+def ant(assemblage: str) -> tuple[int, np.ndarray]:
+    """iNEXT data(ant): (number of sampling units T, incidence frequencies) of one elevation."""
+    frame = pd.read_csv(REFDATA / "inext_ant_incidence_freq.csv")
+    values = frame.loc[frame["assemblage"] == assemblage].sort_values("position")["value"].to_numpy()
+    return int(values[0]), values[1:]

@@ -97,6 +97,10 @@ class SummaryRequest(BaseModel):
 
 class RarefactionRequest(BaseModel):
     selection: Selection = Selection()
+    datatype: Literal["abundance", "incidence"] = Field(
+        "abundance", description="abundance: individuals pooled over images; incidence: presence in sample units "
+                                 "(sizes are then numbers of sample units)")
+    units: UnitOptions = UnitOptions()
     by_substratum: bool = False
     orders: list[Literal[0, 1, 2]] = [0, 1, 2]
     knots: int = Field(40, ge=4, le=200)
@@ -250,7 +254,7 @@ class SubstratumDensity(BaseModel):
 class InextRow(BaseModel):
     group: str
     order: int
-    m: float = Field(description="sample size, individuals")
+    m: float = Field(description="sample size: individuals (abundance) or sample units (incidence)")
     method: str
     qD: float | None
     qD_lcl: float | None
@@ -274,6 +278,8 @@ class AsymptoticRow(BaseModel):
 
 class RarefactionResponse(BaseModel):
     collection: str
+    datatype: str
+    size_unit: str
     method: str
     nboot: int
     conf: float
@@ -603,9 +609,10 @@ def rarefaction(
     format: str | None = FormatQuery, table: str | None = TableQuery,
     snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
 ):
-    """Size- and coverage-based rarefaction/extrapolation of Hill numbers (iNEXT, abundance data).
+    """Size- and coverage-based rarefaction/extrapolation of Hill numbers (iNEXT).
 
-    Individuals are pooled over the selected images (per substratum if asked). CIs: estimate ±
+    abundance: individuals pooled over the selected images; incidence: presence of each taxon in
+    the selection's sample units, so sizes are numbers of units (per substratum if asked). CIs: estimate ±
     z·SD over `nboot` bootstrap assemblages (Chao et al. 2014). CSV tables: size_based,
     coverage_based, asymptotic.
     """
@@ -619,18 +626,30 @@ def rarefaction(
     groups = [("all", rows)]
     if req.by_substratum:
         groups += [(s, rows[survey.substratum[rows] == s]) for s in sorted(set(survey.substratum[rows].tolist()))]
+    incidence = req.datatype == "incidence"
+    if incidence:
+        t = _unit_table(survey, rows, req.selection, req.units, [])
+        present = (t.units.counts > 0).astype(np.int64)
+        groups = [("all", np.arange(len(t.units)))]
+        if req.by_substratum:
+            groups += [(s, np.flatnonzero(t.units.substratum == s)) for s in sorted(set(t.units.substratum.tolist()))]
     asy_rows, size_rows, cov_rows = [], [], []
     names = {0: "species richness", 1: "Shannon diversity", 2: "Simpson diversity"}
     for label, idx in groups:
-        x = survey.counts[idx][:, cols].sum(axis=0)
-        if x.sum() < 2:
-            continue
+        if incidence:
+            x, units = present[idx].sum(axis=0), len(idx)
+            if units < 2 or x.sum() < 1:
+                continue
+        else:
+            x, units = survey.counts[idx][:, cols].sum(axis=0), None
+            if x.sum() < 2:
+                continue
         try:
             res = inext.inext(x, orders=tuple(sorted(set(req.orders))), knots=req.knots, endpoint=req.endpoint,
-                              nboot=req.nboot, conf=req.conf, seed=req.seed)
+                              nboot=req.nboot, conf=req.conf, seed=req.seed, units=units)
         except ValueError as exc:
             raise _unprocessable("selection", f"{label}: {exc}") from None
-        cov = float(inext.coverage_at_size(x, res.n)[0])
+        cov = float(inext.coverage_at_size(x, res.n, units)[0])
         for q in sorted(set(req.orders)):
             lo, hi = res.asymptotic_ci.get(q, (None, None))
             asy_rows.append(AsymptoticRow(group=label, order=q, diversity=names[q], observed=_num(res.observed[q]),
@@ -638,8 +657,9 @@ def rarefaction(
         size_rows += [InextRow(group=label, **r) for r in res.size_based]
         cov_rows += [InextRow(group=label, **r) for r in res.coverage_based]
     model = RarefactionResponse(
-        collection=collection.id, nboot=req.nboot, conf=req.conf,
-        method="iNEXT abundance-based R/E (Chao et al. 2014; Hsieh, Ma & Chao 2016); CI = estimate ± z·bootstrap SD",
+        collection=collection.id, nboot=req.nboot, conf=req.conf, datatype=req.datatype,
+        size_unit="sample units" if incidence else "individuals",
+        method=f"iNEXT {req.datatype}-based R/E (Chao et al. 2014; Hsieh, Ma & Chao 2016); CI = estimate ± z·bootstrap SD",
         asymptotic=asy_rows, size_based=size_rows, coverage_based=cov_rows,
     )
     return _respond(request, format, table, model,

@@ -1,10 +1,16 @@
-"""Rarefaction and extrapolation of Hill numbers for abundance data, as the R package iNEXT does.
+"""Rarefaction and extrapolation of Hill numbers, as the R package iNEXT does.
+
+Two kinds of data (Chao et al. 2014): abundance (individuals per taxon; sample size n =
+individuals) and incidence frequencies (number of sampling units, out of T, in which each taxon
+occurs; sample size = units, U = total incidences) — pass `units=T` for the latter. Incidence
+data answers the planner's question directly in sample units.
 
 Re-derived from the published methods (Chao & Jost 2012, Ecology 93:2533; Chao et al. 2013,
 Methods Ecol. Evol. 4:1091; Chao et al. 2014, Ecol. Monogr. 84:45; Hsieh, Ma & Chao 2016, Methods
 Ecol. Evol. 7:1451) and checked against iNEXT 3.0's published outputs (tests/backend/stats/).
-The functions take one abundance vector (individuals per taxon, pooled over a selection) and
-work on whole vectors of sample sizes at once. Formulas: docs/statistics.md.
+The functions take one frequency vector (pooled over a selection) and work on whole vectors of
+sample sizes at once. Formulas: docs/statistics.md. Below, n is the reference sample size
+(individuals, or T units) and u the total of the vector (n for abundance, U for incidence).
 
 Sizes m may be non-integer (needed for coverage-based standardisation): below the reference
 size n the rarefied value is interpolated linearly between floor(m) and ceil(m), as iNEXT does.
@@ -18,43 +24,72 @@ import numpy as np
 from scipy import optimize, special, stats
 
 __all__ = [
-    "abundance_vector", "asymptotic", "observed", "rarefied", "hill_at_size", "coverage_at_size",
-    "size_at_coverage", "bootstrap_assemblage", "default_sizes", "InextResult", "inext",
+    "Reference", "reference", "abundance_vector", "asymptotic", "observed", "rarefied", "hill_at_size",
+    "coverage_at_size", "size_at_coverage", "bootstrap_assemblage", "default_sizes", "InextResult", "inext",
 ]
 
 ORDERS = (0, 1, 2)
 
 
+@dataclass(frozen=True)
+class Reference:
+    """The reference sample: positive frequencies x, sample size n, total u, and its kind."""
+
+    x: np.ndarray
+    n: float
+    u: float
+    incidence: bool
+
+    @property
+    def f1(self) -> int:
+        return int((self.x == 1).sum())
+
+    @property
+    def f2(self) -> int:
+        return int((self.x == 2).sum())
+
+
 def abundance_vector(x) -> np.ndarray:
     v = np.asarray(x, dtype=float).reshape(-1)
     if np.any(v < 0) or not np.all(np.isfinite(v)) or np.any(v != np.round(v)):
-        raise ValueError("abundances must be non-negative integers")
+        raise ValueError("frequencies must be non-negative integers")
     v = v[v > 0]
     if v.sum() < 1:
         raise ValueError("no individuals in the sample")
     return v
 
 
+def reference(x, units: int | None = None) -> Reference:
+    """Abundance data (units None) or incidence frequencies out of `units` sampling units."""
+    if isinstance(x, Reference):
+        return x
+    v = abundance_vector(x)
+    if units is None:
+        return Reference(v, float(v.sum()), float(v.sum()), False)
+    if units < 2:
+        raise ValueError("incidence data need at least 2 sampling units")
+    if np.any(v > units):
+        raise ValueError("an incidence frequency exceeds the number of sampling units")
+    return Reference(v, float(units), float(v.sum()), True)
+
+
 def _lchoose(a, b):
     return special.gammaln(a + 1) - special.gammaln(b + 1) - special.gammaln(a - b + 1)
-
-
-def _freq(x: np.ndarray) -> tuple[float, int, int]:
-    return float(x.sum()), int((x == 1).sum()), int((x == 2).sum())
 
 
 def _f0_hat(n: float, f1: int, f2: int) -> float:
     return (n - 1) / n * f1 * f1 / (2 * f2) if f2 > 0 else (n - 1) / n * f1 * (f1 - 1) / 2
 
 
-def _chao_entropy(x: np.ndarray) -> float:
+def _chao_entropy(r: Reference) -> float:
     """Chao, Wang & Jost (2013) entropy estimator (iNEXT's asymptotic Shannon, before exp).
 
     H = sum_i X_i/n (psi(n) - psi(X_i)) + f1/n (1-A)^(1-n) (-ln A - sum_{r=1}^{n-1} (1-A)^r / r).
     The bracket equals sum_{r>=n} (1-A)^r / r, so the correction is evaluated as the stable series
     f1/n (1-A) sum_{j>=0} (1-A)^j / (n + j) instead of a difference of two large numbers.
+    For incidence data the same expression with T in place of n is on the scale of incidences.
     """
-    n, f1, f2 = _freq(x)
+    x, n, f1, f2 = r.x, r.n, r.f1, r.f2
     ue = float(np.sum(x / n * (special.digamma(n) - special.digamma(x))))
     if f2 > 0:
         a = 2 * f2 / ((n - 1) * f1 + 2 * f2)
@@ -71,24 +106,34 @@ def _chao_entropy(x: np.ndarray) -> float:
     return ue + f1 / n * z * series
 
 
-def asymptotic(x) -> dict[int, float]:
-    """Asymptotic Hill numbers (iNEXT AsyEst 'Estimator'): Chao1, exp(Chao 2013 entropy), 1/unbiased Simpson."""
-    x = abundance_vector(x)
-    n, f1, f2 = _freq(x)
-    s = float(len(x))
-    simpson = float(np.sum(x * (x - 1)) / (n * (n - 1))) if n > 1 else 0.0
+def _simpson_sum(r: Reference) -> float:
+    """Unbiased Simpson concentration: sum X(X-1)/(n(n-1)), or sum Y(Y-1)/(U^2 (1 - 1/T)) for incidence."""
+    s = float(np.sum(r.x * (r.x - 1)))
+    if r.incidence:
+        return s / (r.u**2 * (1 - 1 / r.n))
+    return s / (r.n * (r.n - 1)) if r.n > 1 else 0.0
+
+
+def asymptotic(x, units: int | None = None) -> dict[int, float]:
+    """Asymptotic Hill numbers (iNEXT AsyEst 'Estimator'): Chao1/Chao2, exp(Chao 2013 entropy), 1/unbiased Simpson."""
+    r = reference(x, units)
+    s = float(len(r.x))
+    h = _chao_entropy(r)
+    if r.incidence:  # entropy of incidence-based relative frequencies (Chao et al. 2014, Table 1)
+        h = r.n / r.u * h + np.log(r.u / r.n)
+    simpson = _simpson_sum(r)
     return {
-        0: s + _f0_hat(n, f1, f2),
-        1: float(np.exp(_chao_entropy(x))),
+        0: s + _f0_hat(r.n, r.f1, r.f2),
+        1: float(np.exp(h)),
         2: 1.0 / simpson if simpson > 0 else float("inf"),
     }
 
 
-def observed(x) -> dict[int, float]:
+def observed(x, units: int | None = None) -> dict[int, float]:
     """Empirical Hill numbers of the reference sample (iNEXT AsyEst 'Observed')."""
-    x = abundance_vector(x)
-    p = x / x.sum()
-    return {0: float(len(x)), 1: float(np.exp(-np.sum(p * np.log(p)))), 2: float(1 / np.sum(p * p))}
+    r = reference(x, units)
+    p = r.x / r.u
+    return {0: float(len(r.x)), 1: float(np.exp(-np.sum(p * np.log(p)))), 2: float(1 / np.sum(p * p))}
 
 
 def _hypergeom_expect(x: np.ndarray, n: float, m: int, g) -> float:
@@ -113,29 +158,38 @@ def _hypergeom_expect(x: np.ndarray, n: float, m: int, g) -> float:
     return float(np.sum(np.where(valid, np.exp(logp) * g(k), 0.0)))
 
 
-def _rarefied_int(x: np.ndarray, m: int, q: int) -> float:
-    n = x.sum()
+def _q2_closed(r: Reference, m):
+    """Hill number q = 2 at size m (rarefied or extrapolated): exact from hypergeometric moments."""
+    s = _simpson_sum(r)
+    if r.incidence:
+        return 1 / (1 / m * r.n / r.u + (1 - 1 / m) * s)
+    return 1 / (1 / m + (1 - 1 / m) * s)
+
+
+def _rarefied_int(r: Reference, m: int, q: int) -> float:
+    x, n = r.x, r.n
     if q == 0:
         keep = (n - x) >= m
         return float(len(x) - np.sum(np.exp(_lchoose(n - x[keep], m) - _lchoose(n, m))))
     if q == 1:
-        return float(np.exp(_hypergeom_expect(x, n, m, lambda k: -(k / m) * np.log(k / m))))
+        scale = m * r.u / n if r.incidence else m  # expected total (individuals or incidences) at size m
+        return float(np.exp(_hypergeom_expect(x, n, m, lambda k: -(k / scale) * np.log(k / scale))))
     if q == 2:
-        # sum_k (k/m)^2 f_k(m) = 1/m + (1 - 1/m) sum X(X-1)/(n(n-1)) exactly (hypergeometric moments)
-        return float(1 / (1 / m + (1 - 1 / m) * np.sum(x * (x - 1)) / (n * (n - 1))))
+        # sum_k (k/m)^2 f_k(m) has a closed form through the hypergeometric moments
+        return float(_q2_closed(r, m))
     raise ValueError("q must be 0, 1 or 2")
 
 
-def rarefied(x, m, q: int) -> np.ndarray:
+def rarefied(x, m, q: int, units: int | None = None) -> np.ndarray:
     """Rarefied Hill number of order q at sizes 1 <= m <= n (linear between integer sizes)."""
-    x = abundance_vector(x)
+    r = reference(x, units)
     m = np.atleast_1d(np.asarray(m, dtype=float))
     out = np.empty_like(m)
     cache: dict[int, float] = {}
 
     def at(k: int) -> float:
         if k not in cache:
-            cache[k] = _rarefied_int(x, k, q)
+            cache[k] = _rarefied_int(r, k, q)
         return cache[k]
 
     for i, mi in enumerate(m):
@@ -144,32 +198,31 @@ def rarefied(x, m, q: int) -> np.ndarray:
     return out
 
 
-def hill_at_size(x, m, q: int) -> np.ndarray:
+def hill_at_size(x, m, q: int, units: int | None = None) -> np.ndarray:
     """iNEXT's seamless rarefaction/extrapolation curve (TD.m.est) at sizes m, order q.
 
     m < n: rarefaction; m = n: observed; m > n: for q = 0, 1
     D(n + m*) = D_obs + (D_asy - D_obs) (1 - (1 - beta)^m*), beta = (D_obs - D(n-1)) / (D_asy - D(n-1))
-    (for q = 0 this is Chao et al. 2014 eq. 9); for q = 2 the exact 1/(1/m + (1-1/m) sum X(X-1)/(n(n-1))).
+    (for q = 0 this is Chao et al. 2014 eq. 9); for q = 2 the exact closed form.
     """
-    x = abundance_vector(x)
-    n = x.sum()
+    r = reference(x, units)
+    n = r.n
     m = np.atleast_1d(np.asarray(m, dtype=float))
     if np.any(m <= 0):
         raise ValueError("sample sizes must be positive")
     out = np.empty_like(m)
-    obs = observed(x)[q]
+    obs = observed(r)[q]
     small = m < n
     if small.any():
-        out[small] = rarefied(x, m[small], q)
+        out[small] = rarefied(r, m[small], q)
     out[m == n] = obs
     big = m > n
     if big.any():
         if q == 2:
-            s2 = np.sum(x * (x - 1)) / (n * (n - 1))
-            out[big] = 1 / (1 / m[big] + (1 - 1 / m[big]) * s2)
+            out[big] = _q2_closed(r, m[big])
         else:
-            asy = asymptotic(x)[q]
-            prev = _rarefied_int(x, int(n - 1), q) if n > 1 else obs
+            asy = asymptotic(r)[q]
+            prev = _rarefied_int(r, int(n - 1), q) if n > 1 else obs
             beta = (obs - prev) / (asy - prev) if asy != prev else 0.0
             out[big] = obs + (asy - obs) * (1 - (1 - beta) ** (m[big] - n))
     return out
@@ -180,35 +233,35 @@ def _coverage_a(n: float, f1: int, f2: int) -> float:
     return n * f0 / (n * f0 + f1) if f1 > 0 else 1.0
 
 
-def coverage_at_size(x, m) -> np.ndarray:
-    """Expected sample coverage at size m (Chao & Jost 2012 eqs. 4a, 5), iNEXT's Chat.Ind."""
-    x = abundance_vector(x)
-    n, f1, f2 = _freq(x)
-    a = _coverage_a(n, f1, f2)
+def coverage_at_size(x, m, units: int | None = None) -> np.ndarray:
+    """Expected sample coverage at size m (Chao & Jost 2012 eqs. 4a, 5), iNEXT's Chat.Ind / Chat.Sam."""
+    r = reference(x, units)
+    x, n, u, f1 = r.x, r.n, r.u, r.f1
+    a = _coverage_a(n, f1, r.f2)
     m = np.atleast_1d(np.asarray(m, dtype=float))
     out = np.empty_like(m)
     for i, mi in enumerate(m):
         if mi < n:
             xx = x[(n - x) >= mi]
-            out[i] = 1 - np.sum(xx / n * np.exp(special.gammaln(n - xx + 1) - special.gammaln(n - xx - mi + 1)
+            out[i] = 1 - np.sum(xx / u * np.exp(special.gammaln(n - xx + 1) - special.gammaln(n - xx - mi + 1)
                                                   - special.gammaln(n) + special.gammaln(n - mi)))
         elif mi == n:
-            out[i] = 1 - f1 / n * a
+            out[i] = 1 - f1 / u * a
         else:
-            out[i] = 1 - f1 / n * a ** (mi - n + 1)
+            out[i] = 1 - f1 / u * a ** (mi - n + 1)
     return out
 
 
-def size_at_coverage(x, coverage) -> np.ndarray:
+def size_at_coverage(x, coverage, units: int | None = None) -> np.ndarray:
     """Sample size (possibly non-integer) at which the expected coverage equals the target (invChat).
 
     Below the reference coverage the size is the root of C(m) = target on [0, n-1]; above it
-    m = n + ln(n/f1 · (1 - C)) / ln A - 1 (Chao et al. 2014, eq. 11 inverted; A as iNEXT).
+    m = n + ln(u/f1 · (1 - C)) / ln A - 1 (Chao et al. 2014, eq. 11 inverted; A as iNEXT).
     """
-    x = abundance_vector(x)
-    n, f1, f2 = _freq(x)
-    ref = float(coverage_at_size(x, n)[0])
-    c_prev = float(coverage_at_size(x, n - 1)[0]) if n > 1 else 0.0
+    r = reference(x, units)
+    n, u, f1, f2 = r.n, r.u, r.f1, r.f2
+    ref = float(coverage_at_size(r, n)[0])
+    c_prev = float(coverage_at_size(r, n - 1)[0]) if n > 1 else 0.0
     if f1 > 0 and f2 > 0:
         a = (n - 1) * f1 / ((n - 1) * f1 + 2 * f2)
     elif f1 > 1:
@@ -224,24 +277,25 @@ def size_at_coverage(x, coverage) -> np.ndarray:
             out[i] = n
         elif c < ref:
             if c <= c_prev:
-                out[i] = optimize.brentq(lambda m: coverage_at_size(x, m)[0] - c, 0.0, n - 1, xtol=1e-10)
+                out[i] = optimize.brentq(lambda m: coverage_at_size(r, m)[0] - c, 0.0, n - 1, xtol=1e-10)
             else:  # between n-1 and n the rarefied coverage is not defined for fractional m: interpolate
                 out[i] = n - 1 + (c - c_prev) / (ref - c_prev)
         else:
-            out[i] = n if a == 0 else n + (np.log(n / f1) + np.log(1 - c)) / np.log(a) - 1
+            out[i] = n if a == 0 else n + (np.log(u / f1) + np.log(1 - c)) / np.log(a) - 1
     return np.maximum(out, 1.0)
 
 
-def bootstrap_assemblage(x) -> np.ndarray:
-    """Estimated relative abundances of the detected and undetected taxa (Chao et al. 2014, Appendix; iNEXT EstiBootComm.Ind).
+def bootstrap_assemblage(x, units: int | None = None) -> np.ndarray:
+    """Estimated relative abundances (or detection probabilities) of detected and undetected taxa.
 
-    Detected: p_i = X_i/n (1 - w (1 - X_i/n)^n), w = (f1/n · A) / sum_j X_j/n (1 - X_j/n)^n;
-    undetected: ceil(f0) taxa sharing the missing coverage f1/n · A equally.
+    Chao et al. (2014) Appendix; iNEXT EstiBootComm.Ind / .Sam. Detected:
+    p_i = X_i/n (1 - w (1 - X_i/n)^n), w = (f1/n · A) / sum_j X_j/n (1 - X_j/n)^n; undetected:
+    ceil(f0) taxa sharing f1/n · A equally. For incidence, n is the number of units T.
     """
-    x = abundance_vector(x)
-    n, f1, f2 = _freq(x)
-    f0 = _f0_hat(n, f1, f2)
-    a = _coverage_a(n, f1, f2)
+    r = reference(x, units)
+    x, n, f1 = r.x, r.n, r.f1
+    f0 = _f0_hat(n, f1, r.f2)
+    a = _coverage_a(n, f1, r.f2)
     missing = f1 / n * a
     b = np.sum(x / n * (1 - x / n) ** n)
     w = 0.0 if f0 == 0 else missing / b
@@ -249,6 +303,16 @@ def bootstrap_assemblage(x) -> np.ndarray:
     k = int(np.ceil(f0))
     unseen = np.full(k, missing / k) if k > 0 else np.empty(0)
     return np.concatenate([p, unseen])
+
+
+def _resample(r: Reference, nboot: int, rng: np.random.Generator) -> list[Reference]:
+    p = bootstrap_assemblage(r)
+    n = int(r.n)
+    if not r.incidence:
+        samples = rng.multinomial(n, p / p.sum(), size=nboot)
+        return [reference(s[s > 0]) for s in samples if s.sum() > 0]
+    samples = rng.binomial(n, np.clip(p, 0, 1), size=(nboot, len(p)))
+    return [reference(s[s > 0], n) for s in samples if s.sum() > 0]
 
 
 def default_sizes(n: int, knots: int = 40, endpoint: int | None = None) -> np.ndarray:
@@ -282,38 +346,38 @@ def _method(m: float, n: float) -> str:
 
 
 def inext(x, orders=ORDERS, sizes=None, knots: int = 40, endpoint: int | None = None,
-          nboot: int = 50, conf: float = 0.95, seed: int | None = 0) -> InextResult:
-    """iNEXT(x, q = orders, datatype = "abundance") for one assemblage, with bootstrap CIs.
+          nboot: int = 50, conf: float = 0.95, seed: int | None = 0, units: int | None = None) -> InextResult:
+    """iNEXT(x, q = orders, datatype = "abundance" | "incidence_freq") for one assemblage, with bootstrap CIs.
 
-    The bootstrap follows Chao et al. (2014): multinomial samples of size n from the estimated
-    assemblage (`bootstrap_assemblage`), the whole curve recomputed on each; CI = est ± z·SD.
+    `units` = T makes x incidence frequencies (sizes are then numbers of sampling units). The
+    bootstrap follows Chao et al. (2014): samples of the reference size from the estimated
+    assemblage (`bootstrap_assemblage`; multinomial for abundance, independent binomials for
+    incidence), the whole curve recomputed on each; CI = est ± z·SD.
     """
-    x = abundance_vector(x)
-    n = int(x.sum())
+    r = reference(x, units)
+    n = int(r.n)
     m = default_sizes(n, knots, endpoint) if sizes is None else np.unique(np.asarray(sizes, dtype=float))
     z = stats.norm.ppf(1 - (1 - conf) / 2)
-    c_hat = coverage_at_size(x, m)
+    c_hat = coverage_at_size(r, m)
     goal = np.unique(c_hat[(c_hat > 0) & (c_hat < 1)])
-    est = {q: hill_at_size(x, m, q) for q in orders}
-    m_cov = size_at_coverage(x, goal) if len(goal) else np.empty(0)
-    est_cov = {q: hill_at_size(x, m_cov, q) for q in orders}
-    asy = asymptotic(x)
+    est = {q: hill_at_size(r, m, q) for q in orders}
+    m_cov = size_at_coverage(r, goal) if len(goal) else np.empty(0)
+    est_cov = {q: hill_at_size(r, m_cov, q) for q in orders}
+    asy = asymptotic(r)
+    obs = observed(r)
     rng = np.random.default_rng(seed)
     boot_m = {q: [] for q in orders}
     boot_c = []
     boot_cov = {q: [] for q in orders}
     boot_asy = {q: [] for q in orders}
-    if nboot > 1 and len(x) > 1:
-        p = bootstrap_assemblage(x)
-        samples = rng.multinomial(n, p / p.sum(), size=nboot)
-        for xb in samples:
-            xb = xb[xb > 0]
-            boot_c.append(coverage_at_size(xb, m))
-            m_b = size_at_coverage(xb, goal) if len(goal) else np.empty(0)
-            a_b = asymptotic(xb)
+    if nboot > 1 and len(r.x) > 1:
+        for rb in _resample(r, nboot, rng):
+            boot_c.append(coverage_at_size(rb, m))
+            m_b = size_at_coverage(rb, goal) if len(goal) else np.empty(0)
+            a_b = asymptotic(rb)
             for q in orders:
-                boot_m[q].append(hill_at_size(xb, m, q))
-                boot_cov[q].append(hill_at_size(xb, m_b, q))
+                boot_m[q].append(hill_at_size(rb, m, q))
+                boot_cov[q].append(hill_at_size(rb, m_b, q))
                 boot_asy[q].append(a_b[q])
 
     def sd(rows) -> np.ndarray:
@@ -347,6 +411,6 @@ def inext(x, orders=ORDERS, sizes=None, knots: int = 40, endpoint: int | None = 
         vals = vals[np.isfinite(vals)]
         if len(vals) > 1:
             s = vals.std(ddof=1)
-            asy_ci[q] = (float(max(asy[q] - z * s, observed(x)[q] if q == 0 else 0.0)), float(asy[q] + z * s))
-    return InextResult(n=n, observed=observed(x), asymptotic=asy, size_based=size_rows, coverage_based=cov_rows,
+            asy_ci[q] = (float(max(asy[q] - z * s, obs[q] if q == 0 else 0.0)), float(asy[q] + z * s))
+    return InextResult(n=n, observed=obs, asymptotic=asy, size_based=size_rows, coverage_based=cov_rows,
                        asymptotic_ci=asy_ci, nboot=nboot if len(boot_c) else 0, conf=conf)
