@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
+from mpa_backend.db.models import AuditEntry, Grant, User
 from sqlalchemy import create_engine, select
 
-from mpa_backend.db.models import AuditEntry, Grant, User
 from tests.backend.test_access_support import (
-    DEPOSITOR, Backend, MiniCatalog, sign_in, start_backend, valid_orcid, write_mini_catalog,
+    DEPOSITOR,
+    Backend,
+    MiniCatalog,
+    sign_in,
+    start_backend,
+    valid_orcid,
+    write_mini_catalog,
 )
 
 
@@ -204,7 +210,7 @@ def test_grant_by_email_to_someone_who_never_signed_in(backend, oidc_provider, d
 def test_expired_grant_gives_no_access(backend, oidc_provider, depositor) -> None:
     orcid = valid_orcid()
     user = sign_in(backend, oidc_provider, orcid)
-    past = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     r = depositor.post("/api/collections/hf-annotations/grants", json={"person": orcid, "expires_at": past})
     assert r.status_code == 201 and r.json()["active"] is False
     assert _doors(user)["stats"] == 403

@@ -12,7 +12,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.backend.test_access_support import VENV_BIN, Backend, sign_in, start_backend, valid_orcid
+from tests.backend.test_access_support import (
+    VENV_BIN,
+    Backend,
+    sign_in,
+    start_backend,
+    valid_orcid,
+)
 from tests.fixtures.oidc import free_port, wait_http
 from tests.fixtures.postgres import fresh_database
 

@@ -16,7 +16,7 @@ def _cli(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MPA_")}
     env["MPA_BACKEND_DATABASE_URL"] = url
     return subprocess.run([sys.executable, "-m", "mpa_backend.db", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

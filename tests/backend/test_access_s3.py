@@ -11,7 +11,13 @@ import httpx
 import pytest
 
 from tests.backend.test_access_support import (
-    DEPOSITOR, Backend, MiniCatalog, sign_in, start_backend, valid_orcid, write_mini_catalog,
+    DEPOSITOR,
+    Backend,
+    MiniCatalog,
+    sign_in,
+    start_backend,
+    valid_orcid,
+    write_mini_catalog,
 )
 
 pytestmark = pytest.mark.s3

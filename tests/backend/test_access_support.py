@@ -54,7 +54,6 @@ def _write_asset(root: Path, prefix: str, data: bytes, ext: str) -> tuple[Path, 
 
 
 def _geotiff(value: float, west: float, south: float) -> bytes:
-    import rasterio
     from rasterio.io import MemoryFile
     from rasterio.transform import from_origin
 
@@ -180,7 +179,6 @@ def write_mini_catalog(root: Path) -> MiniCatalog:
 def write_keys(directory: Path, count: int = 2) -> list[Path]:
     """RSA keys as PEM files, newest first (the rotation order MPA_BACKEND_SIGNING_KEYS expects)."""
     from cryptography.hazmat.primitives.asymmetric import rsa
-
     from mpa_backend.auth.keys import pem_of
 
     directory.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from tests.backend.test_access_support import (
-    CLIENT_ID, DEPOSITOR, Backend, MiniCatalog, sign_in, start_backend, valid_orcid, write_mini_catalog,
+    CLIENT_ID,
+    DEPOSITOR,
+    Backend,
+    MiniCatalog,
+    sign_in,
+    start_backend,
+    valid_orcid,
+    write_mini_catalog,
 )
 
 

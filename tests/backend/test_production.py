@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mpa_backend.auth.production import ProductionConfigError
+
 from tests.backend.test_access_support import write_keys
 
 GOOD_SECRET = "x" * 16 + "r4nd0m-and-l0ng-enough-for-prod-use"
@@ -91,6 +91,6 @@ def test_production_server_process_exits_with_the_reason(production_env, tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith("MPA_")}
     env.update({k: v for k, v in production_env.items() if k != "MPA_BACKEND_SESSION_SECRET"})
     proc = subprocess.run([str(Path(sys.executable).parent / "uvicorn"), "mpa_backend.main:app", "--port", "0"],
-                          env=env, capture_output=True, text=True, timeout=60)
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode != 0
     assert "MPA_BACKEND_SESSION_SECRET is not set" in proc.stderr

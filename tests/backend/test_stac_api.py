@@ -11,7 +11,12 @@ from pystac_client import Client
 from shapely.geometry import box, shape
 
 from tests.backend.test_access_support import (
-    DEPOSITOR, Backend, MiniCatalog, sign_in, start_backend, write_mini_catalog,
+    DEPOSITOR,
+    Backend,
+    MiniCatalog,
+    sign_in,
+    start_backend,
+    write_mini_catalog,
 )
 
 

@@ -3,7 +3,7 @@ revokes reading rights to people by ORCiD iD or e-mail, including people who nev
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
@@ -47,14 +47,14 @@ class AuditOut(BaseModel):
 def _utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _out(g: Grant) -> GrantOut:
     exp = _utc(g.expires_at)
     return GrantOut(collection=g.collection_id, person=g.person, kind=g.person_kind, granted_by=g.granted_by,
                     created_at=_utc(g.created_at), expires_at=exp,
-                    active=exp is None or exp > datetime.now(timezone.utc))
+                    active=exp is None or exp > datetime.now(UTC))
 
 
 def _managed(collection_id: str, snapshot: Snapshot, principal: Principal | None) -> CollectionInfo:
@@ -84,7 +84,7 @@ def add_grant(collection_id: str, body: GrantIn, response: Response, snapshot: S
     if body.expires_in_days is not None:
         if expires is not None:
             raise HTTPException(422, "give expires_at or expires_in_days, not both")
-        expires = datetime.now(timezone.utc) + timedelta(days=body.expires_in_days)
+        expires = datetime.now(UTC) + timedelta(days=body.expires_in_days)
     try:
         grant, created = access.add_grant(db, collection, body.person, principal.actor, expires)
     except PersonError as exc:

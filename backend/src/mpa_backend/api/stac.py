@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -159,7 +159,7 @@ def _parse_instant(text: str, where: str) -> datetime | None:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise HTTPException(400, f"datetime: {where} {text!r} is not RFC 3339 (e.g. 2012-08-15T00:00:00Z)") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def parse_datetime(value: str | None) -> tuple[datetime | None, datetime | None] | None:
@@ -233,7 +233,7 @@ def run_search(snapshot: Snapshot, principal: Principal | None, body: SearchBody
     if body.intersects is not None:
         try:
             area = shape(body.intersects)
-        except Exception as exc:  # noqa: BLE001 - shapely raises several types for bad GeoJSON
+        except Exception as exc:
             raise HTTPException(400, f"intersects: not a GeoJSON geometry: {exc}") from exc
     interval = parse_datetime(body.datetime)
     ids = set(body.ids) if body.ids else None

@@ -53,7 +53,7 @@ def identity_of(request: Request):  # -> Identity | None
     return Identity.from_session(request.session.get("user"))
 
 
-def load_principal(identity) -> Principal:  # noqa: ANN001 - Identity, imported lazily
+def load_principal(identity) -> Principal:
     from ..db.session import session_scope
     from .access import granted_collections, roles_of
 

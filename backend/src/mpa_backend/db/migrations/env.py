@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import create_engine
-
 from mpa_backend.db.models import Base
+from sqlalchemy import create_engine
 
 config = context.config
 target_metadata = Base.metadata
