@@ -87,7 +87,7 @@ def _collection(root: Path, cid: str, kind: str, access: str, extra: dict, items
         "links": links, "mpa:access": access, "mpa:kind": kind, "mpa:depositor": "0000-0002-1825-0097", **extra,
     }
     (cdir / "collection.json").write_text(json.dumps(doc))
-    return str((prefix / "collections" / cid / "h0" / "collection.json"))
+    return str(prefix / "collections" / cid / "h0" / "collection.json")
 
 
 def _table_item(root: Path, cid: str, frame: pd.DataFrame, access: str, work: Path) -> tuple[str, dict]:

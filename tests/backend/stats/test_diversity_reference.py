@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from mpa_backend.stats import diversity as D
+from scipy import stats
 
 from .refdata import bci, spider
 

@@ -11,9 +11,8 @@ statsmodels.stats.power.TTestIndPower is used as an independent second implement
 from __future__ import annotations
 
 import pytest
-from statsmodels.stats.power import TTestIndPower
-
 from mpa_backend.stats import power as P
+from statsmodels.stats.power import TTestIndPower
 
 
 def test_published_power_t_test_examples():

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from mpa_backend.stats import compare as C
 from mpa_backend.stats import curves, diversity, simulation, summary
 from mpa_backend.stats.sample_units import build_sample_units
+from scipy import stats
 
 from .refdata import toy_units
 
@@ -165,7 +164,7 @@ def test_cumulative_curves_end_at_the_pooled_values_with_zero_spread():
     assert final["richness"]["mean"] == (pooled > 0).sum() and final["richness"]["sd"] == pytest.approx(0)
     assert final["density_per_m2"]["mean"] == pytest.approx(pooled.sum() / area.sum())
     assert final["richness"]["area_m2"] == pytest.approx(area.sum())
-    first = [r for r in rows if r["metric"] == "richness"][0]
+    first = next(r for r in rows if r["metric"] == "richness")
     assert first["units"] == 1
     # single-unit richness averaged over random orderings ≈ mean richness of units
     assert first["mean"] == pytest.approx(diversity.richness(counts).mean(), abs=3 * diversity.richness(counts).std() / np.sqrt(30) + 0.2)

@@ -12,7 +12,7 @@ import io
 import threading
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -460,8 +460,11 @@ def _respond(request: Request, fmt: str | None, table: str | None, model: BaseMo
     return _csv(rows, f"{stem}-{name}.csv")
 
 
-FormatQuery = Query(None, pattern="^(json|csv)$", description="'csv' to download a table (or send Accept: text/csv)")
-TableQuery = Query(None, description="which table to download as CSV")
+FormatQuery = Annotated[str | None, Query(pattern="^(json|csv)$",
+                                          description="'csv' to download a table (or send Accept: text/csv)")]
+TableQuery = Annotated[str | None, Query(description="which table to download as CSV")]
+SnapshotDep = Annotated[Snapshot, Depends(get_catalogue)]
+PrincipalDep = Annotated[Principal | None, Depends(current_principal)]
 
 # ---------------------------------------------------------------------------------------------
 # shared steps
@@ -514,8 +517,8 @@ def _metric_values(table: analysis.UnitTable, metric: str, taxon: str | None = N
 @router.get("/{collection_id}/density", response_model=list[SubstratumDensity])
 def density_by_substratum(
     collection_id: str,
-    snapshot: Snapshot = Depends(get_catalogue),
-    principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep,
+    principal: PrincipalDep,
 ) -> list[SubstratumDensity]:
     """Pooled density (all taxa, individuals per m² of seabed) per substratum, over all images."""
     survey = _survey(_readable(snapshot, principal, collection_id))
@@ -560,8 +563,8 @@ SUMMARY_TABLES = {"summary": "summary", "units": "units"}
 @router.post("/{collection_id}/summary", response_model=SummaryResponse)
 def summary_post(
     collection_id: str, req: SummaryRequest, request: Request,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep, principal: PrincipalDep,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """Sample units of the selection and their statistics, summarised per substratum and overall.
 
@@ -575,15 +578,14 @@ def summary_post(
 
 @router.get("/{collection_id}/summary", response_model=SummaryResponse)
 def summary_get(
-    collection_id: str, request: Request,
-    bbox: str | None = Query(None, description="min_lon,min_lat,max_lon,max_lat"),
-    substratum: list[str] | None = Query(None), habitat: list[str] | None = Query(None),
+    collection_id: str, request: Request, snapshot: SnapshotDep, principal: PrincipalDep,
+    bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
+    substratum: Annotated[list[str] | None, Query()] = None, habitat: Annotated[list[str] | None, Query()] = None,
     start: datetime | None = None, end: datetime | None = None,
-    taxa: list[str] | None = Query(None), taxa_of_interest: list[str] | None = Query(None),
-    target_area_m2: float = Query(150.0, gt=0), partial: Literal["drop", "keep"] = "drop",
-    n_boot: int = Query(1000, ge=0, le=20000), seed: int = 0,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    taxa: Annotated[list[str] | None, Query()] = None, taxa_of_interest: Annotated[list[str] | None, Query()] = None,
+    target_area_m2: Annotated[float, Query(gt=0)] = 150.0, partial: Literal["drop", "keep"] = "drop",
+    n_boot: Annotated[int, Query(ge=0, le=20000)] = 1000, seed: int = 0,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """The same as POST, with the selection in the query string (for links and CSV downloads)."""
     collection = _readable(snapshot, principal, collection_id)
@@ -606,8 +608,8 @@ def summary_get(
 @router.post("/{collection_id}/rarefaction", response_model=RarefactionResponse)
 def rarefaction(
     collection_id: str, req: RarefactionRequest, request: Request,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep, principal: PrincipalDep,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """Size- and coverage-based rarefaction/extrapolation of Hill numbers (iNEXT).
 
@@ -670,8 +672,8 @@ def rarefaction(
 @router.post("/{collection_id}/cumulative", response_model=CumulativeResponse)
 def cumulative(
     collection_id: str, req: CumulativeRequest, request: Request,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep, principal: PrincipalDep,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """Cumulative density and Hill numbers against seabed area (mean ± SD over seeded random orderings of units)."""
     collection = _readable(snapshot, principal, collection_id)
@@ -687,8 +689,8 @@ def cumulative(
 @router.post("/compare", response_model=CompareResponse)
 def compare(
     req: CompareRequest, request: Request,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep, principal: PrincipalDep,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """Compare two surveys (or two selections) metric by metric over their sample units.
 
@@ -714,11 +716,12 @@ def compare(
 @router.get("/power/analytic", response_model=AnalyticPowerResponse)
 def analytic_power(
     request: Request,
-    delta_percent: float = Query(..., gt=0, description="change to detect, % of the mean"),
-    cv: float = Query(..., gt=0, description="coefficient of variation of the metric across units (fraction, e.g. 0.6)"),
-    alpha: float = Query(0.05, gt=0, lt=1), power_: float = Query(0.8, gt=0, lt=1, alias="power"),
+    delta_percent: Annotated[float, Query(gt=0, description="change to detect, % of the mean")],
+    cv: Annotated[float, Query(gt=0, description="coefficient of variation of the metric across units (fraction, e.g. 0.6)")],
+    alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+    power_: Annotated[float, Query(gt=0, lt=1, alias="power")] = 0.8,
     tails: Literal[1, 2] = 2,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """Sample units per group to detect a delta % change: Sokal & Rohlf's iterated t and the exact noncentral t."""
     res = power.sample_size(delta_percent, cv, alpha, power_, tails)
@@ -738,8 +741,8 @@ def analytic_power(
 @router.post("/{collection_id}/power/simulation", response_model=SimulationResponse)
 def simulated_power(
     collection_id: str, req: SimulationRequest, request: Request,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep, principal: PrincipalDep,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """Power against units per group, simulated from the selected survey's sample units (seeded).
 
@@ -797,8 +800,8 @@ def simulated_power(
 @router.post("/{collection_id}/unit-size", response_model=UnitSizeResponse)
 def unit_size(
     collection_id: str, req: UnitSizeRequest, request: Request,
-    format: str | None = FormatQuery, table: str | None = TableQuery,
-    snapshot: Snapshot = Depends(get_catalogue), principal: Principal | None = Depends(current_principal),
+    snapshot: SnapshotDep, principal: PrincipalDep,
+    format: FormatQuery = None, table: TableQuery = None,
 ):
     """How large a sample unit should be: CV of the metric across units, and units (and seabed area)
     per group needed for the requested change, for each candidate unit area."""

@@ -15,7 +15,7 @@ from .sample_units import SampleUnits, build_sample_units
 from .summary import summarise
 from .survey import Survey
 
-__all__ = ["METRIC_UNITS", "UnitTable", "unit_table", "summarise_units"]
+__all__ = ["METRIC_UNITS", "UnitTable", "summarise_units", "unit_table"]
 
 METRIC_UNITS: dict[str, str] = {
     "individuals": "ind",

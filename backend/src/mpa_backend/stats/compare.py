@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["hedges_g", "permutation_p", "compare"]
+__all__ = ["compare", "hedges_g", "permutation_p"]
 
 
 def hedges_g(a: np.ndarray, b: np.ndarray) -> float:

@@ -16,8 +16,17 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "as_matrix", "individuals", "richness", "shannon", "hill_numbers", "pielou", "frequency_counts",
-    "chao1", "chao1_bias_corrected", "coverage", "alpha_table",
+    "alpha_table",
+    "as_matrix",
+    "chao1",
+    "chao1_bias_corrected",
+    "coverage",
+    "frequency_counts",
+    "hill_numbers",
+    "individuals",
+    "pielou",
+    "richness",
+    "shannon",
 ]
 
 

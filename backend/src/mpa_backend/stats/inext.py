@@ -24,8 +24,19 @@ import numpy as np
 from scipy import optimize, special, stats
 
 __all__ = [
-    "Reference", "reference", "abundance_vector", "asymptotic", "observed", "rarefied", "hill_at_size",
-    "coverage_at_size", "size_at_coverage", "bootstrap_assemblage", "default_sizes", "InextResult", "inext",
+    "InextResult",
+    "Reference",
+    "abundance_vector",
+    "asymptotic",
+    "bootstrap_assemblage",
+    "coverage_at_size",
+    "default_sizes",
+    "hill_at_size",
+    "inext",
+    "observed",
+    "rarefied",
+    "reference",
+    "size_at_coverage",
 ]
 
 ORDERS = (0, 1, 2)
@@ -277,7 +288,7 @@ def size_at_coverage(x, coverage, units: int | None = None) -> np.ndarray:
             out[i] = n
         elif c < ref:
             if c <= c_prev:
-                out[i] = optimize.brentq(lambda m: coverage_at_size(r, m)[0] - c, 0.0, n - 1, xtol=1e-10)
+                out[i] = optimize.brentq(lambda m, c=c: coverage_at_size(r, m)[0] - c, 0.0, n - 1, xtol=1e-10)
             else:  # between n-1 and n the rarefied coverage is not defined for fractional m: interpolate
                 out[i] = n - 1 + (c - c_prev) / (ref - c_prev)
         else:

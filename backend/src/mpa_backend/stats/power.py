@@ -19,8 +19,15 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["validate", "power_exact", "n_exact", "n_iterated", "SampleSize", "sample_size",
-           "effect_size_from_cv"]
+__all__ = [
+    "SampleSize",
+    "effect_size_from_cv",
+    "n_exact",
+    "n_iterated",
+    "power_exact",
+    "sample_size",
+    "validate",
+]
 
 Tails = Literal[1, 2]
 
@@ -65,7 +72,7 @@ def n_exact(d: float, alpha: float = 0.05, power: float = 0.8, tails: int = 2, s
     validate(alpha, power, tails)
     if not d > 0:
         raise ValueError(f"effect size must be > 0, got {d}")
-    f = lambda n: float(power_exact(n, d, alpha, tails, strict)) - power  # noqa: E731
+    f = lambda n: float(power_exact(n, d, alpha, tails, strict)) - power
     hi = 4.0
     while f(hi) < 0:
         hi *= 2
@@ -80,8 +87,8 @@ def n_iterated(d: float, alpha: float = 0.05, power: float = 0.8, tails: int = 2
     validate(alpha, power, tails)
     if not d > 0:
         raise ValueError(f"effect size must be > 0, got {d}")
-    ta = lambda nu: stats.t.isf(alpha / tails, nu)  # noqa: E731
-    tb = lambda nu: stats.t.isf(1 - power, nu)  # noqa: E731
+    ta = lambda nu: stats.t.isf(alpha / tails, nu)
+    tb = lambda nu: stats.t.isf(1 - power, nu)
     n = 2 / d**2 * (stats.norm.isf(alpha / tails) + stats.norm.isf(1 - power)) ** 2
     history = [n]
     for _ in range(max_iter):

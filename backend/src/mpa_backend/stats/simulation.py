@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-__all__ = ["negbin_fit", "welch_p", "simulate_power"]
+__all__ = ["negbin_fit", "simulate_power", "welch_p"]
 
 
 def negbin_fit(counts: np.ndarray) -> tuple[float, float | None]:
@@ -25,7 +25,7 @@ def negbin_fit(counts: np.ndarray) -> tuple[float, float | None]:
     c = np.asarray(counts, dtype=float)
     mu = float(c.mean())
     var = float(c.var(ddof=1)) if len(c) > 1 else 0.0
-    return mu, (mu * mu / (var - mu) if var > mu and mu > 0 else None)
+    return mu, (mu * mu / (var - mu) if var > mu > 0 else None)
 
 
 def welch_p(a: np.ndarray, b: np.ndarray, tails: int, direction: int) -> np.ndarray:
@@ -70,7 +70,7 @@ def simulate_power(pilot: np.ndarray, *, n_per_group: list[int], delta_percent: 
     sign = -1 if direction == "decrease" else 1
     factor = 1 + sign * delta_percent / 100
     rng = np.random.default_rng(seed)
-    info: dict = {"model": model, "pilot_units": int(len(pilot)), "factor": factor}
+    info: dict = {"model": model, "pilot_units": len(pilot), "factor": factor}
     if model == "negbin":
         if np.any(pilot < 0) or np.any(pilot != np.round(pilot)):
             raise ValueError("the negbin model needs non-negative integer counts per unit")

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-__all__ = ["Survey", "SelectionError", "select", "survey_from_frame"]
+__all__ = ["SelectionError", "Survey", "select", "survey_from_frame"]
 
 
 class SelectionError(ValueError):
@@ -85,7 +85,7 @@ def _geometry(geojson: dict):
         return shapely.union_all(geoms)
     try:
         geom = shape(geojson)
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
         raise SelectionError("polygon", f"not a GeoJSON geometry: {exc}") from None
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
         raise SelectionError("polygon", f"expected a Polygon or MultiPolygon, got {geom.geom_type}")
