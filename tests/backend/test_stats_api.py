@@ -258,3 +258,22 @@ def test_unit_size_table_reports_cv_and_units_needed(client):
     assert rows[0]["cv"] > rows[-1]["cv"]  # bigger units average out more patchiness
     for r in rows:
         assert r["n_per_group_ceil"] >= r["n_per_group_exact"]
+
+
+def test_options_describe_what_a_selection_can_name_and_openapi_documents_the_routes(client, published):
+    frame = _frame(published, A)
+    opts = client.get(f"/api/stats/{A}/options").json()
+    assert opts["taxa"] == TAXA and opts["images"] == len(frame)
+    assert opts["substrata"] == sorted(frame.substratum.unique())
+    assert opts["habitats"] == sorted(frame.habitat.unique())
+    assert pd.Timestamp(opts["start"]) == frame.datetime.min() and pd.Timestamp(opts["end"]) == frame.datetime.max()
+    assert opts["bbox"][0] == pytest.approx(frame.longitude.min())
+    assert client.get("/api/stats/hf2012-annotations-restricted/options").status_code == 401
+    spec = client.get("/api/openapi.json").json()
+    for path in ("/api/stats/{collection_id}/summary", "/api/stats/{collection_id}/rarefaction",
+                 "/api/stats/{collection_id}/cumulative", "/api/stats/compare", "/api/stats/power/analytic",
+                 "/api/stats/{collection_id}/power/simulation", "/api/stats/{collection_id}/unit-size",
+                 "/api/stats/{collection_id}/density", "/api/stats/{collection_id}/options"):
+        assert path in spec["paths"], path
+    schemas = spec["components"]["schemas"]
+    assert "sd_ddof" in schemas["SummaryRow"]["properties"] and "unit" in schemas["SummaryRow"]["properties"]

@@ -11,7 +11,7 @@ import csv
 import io
 import threading
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -241,6 +241,20 @@ class SummaryResponse(BaseModel):
     sample_units: UnitsInfo
     units: list[UnitRow]
     summary: list[SummaryRow]
+
+
+class SurveyOptions(BaseModel):
+    """What a selection can name in this survey (for building analysis forms)."""
+
+    collection: str
+    images: int
+    area_m2: float
+    taxa: list[str]
+    substrata: list[str]
+    habitats: list[str]
+    start: datetime | None
+    end: datetime | None
+    bbox: list[float] = Field(description="[min_lon, min_lat, max_lon, max_lat] of the image positions")
 
 
 class SubstratumDensity(BaseModel):
@@ -512,6 +526,22 @@ def _metric_values(table: analysis.UnitTable, metric: str, taxon: str | None = N
 # ---------------------------------------------------------------------------------------------
 # routes
 # ---------------------------------------------------------------------------------------------
+
+
+@router.get("/{collection_id}/options", response_model=SurveyOptions)
+def survey_options(collection_id: str, snapshot: SnapshotDep, principal: PrincipalDep) -> SurveyOptions:
+    """Taxa, substratum and habitat classes, time range and extent of a survey table."""
+    survey = _survey(_readable(snapshot, principal, collection_id))
+    t = survey.datetime_ns
+    t = t[t != np.iinfo(np.int64).min] if t is not None else None
+    when = [datetime.fromtimestamp(v / 1e9, tz=UTC) for v in (t.min(), t.max())] if t is not None and len(t) else [None, None]
+    return SurveyOptions(
+        collection=collection_id, images=len(survey), area_m2=float(survey.area_m2.sum()), taxa=survey.taxa,
+        substrata=sorted(set(survey.substratum.tolist()) - {""}), habitats=sorted(set(survey.habitat.tolist()) - {""}),
+        start=when[0], end=when[1],
+        bbox=[float(survey.longitude.min()), float(survey.latitude.min()), float(survey.longitude.max()),
+              float(survey.latitude.max())] if len(survey) else [],
+    )
 
 
 @router.get("/{collection_id}/density", response_model=list[SubstratumDensity])
