@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
 from tests.tiler.catalog_factory import Published, build_catalogue
-from tests.tiler.seaweed import start_seaweedfs, stop
 
 ISSUER = "http://backend.test/api"
 
@@ -99,18 +98,19 @@ def client(settings) -> TestClient:
     return TestClient(create_app(settings))
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
-    yield server
-    stop(server)
+def upload_tree(client, local: Path, bucket: str, prefix: str) -> None:
+    for path in sorted(local.rglob("*")):
+        if path.is_file():
+            client.upload_file(str(path), bucket, f"{prefix}{path.relative_to(local).as_posix()}")
 
 
 @pytest.fixture(scope="session")
-def s3_settings(s3_server, catalogue, jwks_url, tmp_path_factory) -> Settings:
-    s3_server.upload_tree(catalogue.root, "mpa-tiler-test", "published/")
-    return Settings(catalog_url="s3://mpa-tiler-test/published", aws_endpoint_url=s3_server.endpoint,
-                    aws_access_key_id=s3_server.access_key, aws_secret_access_key=s3_server.secret_key,
+def s3_settings(seaweedfs, catalogue, jwks_url, tmp_path_factory) -> Settings:
+    """The test catalogue copied into a bucket of the shared SeaweedFS (tests/fixtures/seaweedfs.py)."""
+    bucket = seaweedfs.make_bucket("tiler")
+    upload_tree(seaweedfs.client(), catalogue.root, bucket, "published/")
+    return Settings(catalog_url=f"s3://{bucket}/published", aws_endpoint_url=seaweedfs.endpoint_url,
+                    aws_access_key_id=seaweedfs.access_key, aws_secret_access_key=seaweedfs.secret_key,
                     aws_region="us-east-1", jwks_url=jwks_url, token_issuer=ISSUER,
                     cache_dir=tmp_path_factory.mktemp("tiler-s3-cache"))
 
