@@ -194,16 +194,17 @@ class UnitRow(BaseModel):
     latitude: float
     first_image: str
     last_image: str
-    individuals: float
-    density_per_m2: float | None
-    density_per_ha: float | None
-    richness: float
-    hill_q1: float | None
-    hill_q2: float | None
-    pielou_evenness: float | None
-    chao1: float | None
-    coverage: float | None
-    taxon_density_per_m2: dict[str, float | None] = {}
+    individuals: float = Field(description="ind")
+    density_per_m2: float | None = Field(description="ind m-2")
+    density_per_ha: float | None = Field(description="ind ha-1")
+    richness: float = Field(description="observed taxa (Hill N0)")
+    hill_q1: float | None = Field(description="exp(Shannon entropy, natural log), effective taxa (Hill N1)")
+    hill_q2: float | None = Field(description="inverse Simpson concentration, effective taxa (Hill N2)")
+    pielou_evenness: float | None = Field(description="H / ln S; null when S < 2")
+    chao1: float | None = Field(description="Chao1 as iNEXT computes it: S + (n-1)/n f1^2/(2 f2), "
+                                            "or S + (n-1)/n f1(f1-1)/2 when f2 = 0 (Chao 1987)")
+    coverage: float | None = Field(description="sample coverage estimate of Chao & Jost (2012), 0-1")
+    taxon_density_per_m2: dict[str, float | None] = Field(default_factory=dict, description="ind m-2 per taxon of interest")
 
 
 class SummaryRow(BaseModel):
