@@ -73,15 +73,9 @@ def noise_grid(xs: np.ndarray, ys: np.ndarray, spacing: float, key: int) -> np.n
 
 
 def _interp(values: np.ndarray, first: np.ndarray, w: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Out[i, :] = sum_k w[k][i] * values[first[i] + k, :]. A small dense weight matrix and one
-    matrix product when the lattice is coarse (few rows), gathers when it is fine."""
-    n_out, n_lat = len(first), values.shape[0]
-    if n_lat <= 96:
-        weights = np.zeros((n_out, n_lat))
-        rows = np.arange(n_out)
-        for k in range(4):
-            weights[rows, first + k] = w[k]
-        return np.einsum("ij,jk->ik", weights, values)  # not BLAS: its threads thrash on a busy machine
+    """out[i, :] = sum_k w[k][i] * values[first[i] + k, :], always summed in the same order, so a
+    window of a grid gets bit-identical values to the whole grid (no BLAS: its blocking and
+    threads would make the rounding depend on the array sizes)."""
     return sum(values[first + k, :] * w[k][:, None] for k in range(4))
 
 

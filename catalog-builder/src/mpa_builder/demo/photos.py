@@ -19,6 +19,7 @@ from PIL import Image
 
 from . import site
 from .noise import derive_key, fbm
+from .seabed import smoothstep
 
 WIDTH, HEIGHT = 512, 384
 THUMB = (160, 120)
@@ -102,7 +103,11 @@ def render(substratum: str, counts: dict[str, int], rng: np.random.Generator) ->
         relief = fbm(xs, ys, 160.0, derive_key(key, 2), octaves=4, ridged=True)
         img *= (0.85 + 0.18 * relief)[..., None]
         cracks = fbm(xs, ys, 260.0, derive_key(key, 3), octaves=3)
-        img *= (1.0 - 0.55 * np.exp(-((cracks / 0.06) ** 2)))[..., None]
+        img *= (1.0 - 0.45 * np.exp(-((cracks / 0.08) ** 2)))[..., None]
+        # crystalline grain of the granite, and a faunal turf (hydroids, bryozoans) over part of it
+        img *= (1.0 + 0.08 * rng.standard_normal((HEIGHT, WIDTH)))[..., None]
+        turf = smoothstep(0.1, 0.7, fbm(xs, ys, 120.0, derive_key(key, 4), octaves=3))[..., None]
+        img = img * (1 - 0.7 * turf) + np.array([196.0, 178.0, 140.0]) * (1.0 + 0.1 * grain[..., None]) * 0.7 * turf
     n_stones = {"sand": 25, "coarse": 220, "mixed": 70, "rock": 0}[substratum]
     for _ in range(n_stones):
         r = rng.uniform(2, 9) if substratum != "mixed" else rng.uniform(2, 22)

@@ -128,7 +128,7 @@ class Seabed:
         crest = fbm(xs, ys, 3000.0, self.k_crest, octaves=4, min_spacing=CLASS_MIN_SPACING_M)
         relief_smooth = rockness * (9.0 + 30.0 * dome**0.8 * (0.8 + 0.2 * crest))
 
-        rough = fbm(xs, ys, 1400.0, self.k_rough, octaves=9, min_spacing=fine, ridged=True)
+        rough = fbm(xs, ys, 1400.0, self.k_rough, octaves=9, gain=0.56, min_spacing=fine, ridged=True)
         joints = self._joints(xs, ys, cell)
         relief = relief_smooth + rockness * (5.0 * rough - 2.5 * joints)
 
@@ -145,15 +145,16 @@ class Seabed:
         return Fields(depth=depth, habitat=habitat, rockness=rockness, footprint=self.footprint(xs, ys), roughness=rough)
 
     def _joints(self, xs: np.ndarray, ys: np.ndarray, cell: float) -> np.ndarray:
-        """Two sets of straight-ish fractures (granite jointing) as 0..1 gully intensity."""
-        spacing = 380.0
-        width = max(18.0, 0.8 * cell)
+        """Two sets of fractures (granite jointing) as 0..1 gully intensity: wavy, unevenly
+        spaced, and each joint fading in and out along its length as real joints do."""
+        width = max(14.0, 0.8 * cell)
         warp = fbm(xs, ys, 1500.0, self.k_joint, octaves=3)
         out = np.zeros((len(ys), len(xs)))
-        for i, ang in enumerate(self.joint_angles):
-            p = (xs[None, :] * np.cos(ang) - ys[:, None] * np.sin(ang)) / spacing + 0.35 * warp * (1 + i)
+        for i, (ang, spacing) in enumerate(zip(self.joint_angles, (330.0, 470.0))):
+            p = (xs[None, :] * np.cos(ang) - ys[:, None] * np.sin(ang)) / spacing + 0.45 * warp * (1 + i)
             d = np.abs(p - np.round(p)) * spacing
-            out = np.maximum(out, np.exp(-((d / width) ** 2)) * (18.0 / width))
+            presence = smoothstep(-0.3, 0.6, fbm(xs, ys, 900.0, derive_key(self.k_joint, i + 1), octaves=3))
+            out = np.maximum(out, np.exp(-((d / width) ** 2)) * (14.0 / width) * presence)
         return out
 
     def _regional(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
