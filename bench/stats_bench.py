@@ -144,7 +144,7 @@ def main() -> None:
     print(f"   naive per-row pandas, {len(sub):,} images: {bt:8.3f} s   ({b_sel:,} in polygon, {b_units:,} units)")
     print(f"   naive scaled x{scale:.0f} to {len(frame):,} images: ~{bt * scale:8.1f} s  -> speed-up ~{bt * scale / vt:,.0f}x")
 
-    st, rows = timed(select, survey, polygon=POLY)  # noqa: F841 - stage timings of task 1
+    st, rows = timed(select, survey, polygon=POLY)
     ut, table_i = timed(lambda: analysis.unit_table(survey, rows, taxa_of_interest=["taxon_00", "taxon_01"]))
     sm, _ = timed(lambda: analysis.summarise_units(table_i, n_boot=1000, seed=0))
     print(f"   stages: polygon selection {st:.3f} s, sample units + per-unit metrics {ut:.3f} s, "
