@@ -88,3 +88,22 @@ def test_bad_features_are_4xx(client, body):
 
 def test_the_good_request_next_to_them_works(client):
     assert client.get(OK).status_code == 200
+
+
+def test_stock_titiler_reads_any_file_by_url_ours_does_not(client, catalogue, tmp_path):
+    """Why there is no url= here: stock titiler opens whatever path or URL the caller names."""
+    import shutil
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from titiler.core.factory import TilerFactory
+
+    private = tmp_path / "not-in-the-catalogue.tif"
+    shutil.copyfile(catalogue.bathy_cog, private)
+    stock = FastAPI()
+    stock.include_router(TilerFactory().router, prefix="/cog")
+    leaked = TestClient(stock).get("/cog/point/-8.075,50.305", params={"url": str(private)})
+    assert leaked.status_code == 200 and leaked.json()["values"][0] < -50  # stock titiler: file read
+    for path in (f"{B}/point/-8.075,50.305", f"{B}/info", f"{B}/tiles/WebMercatorQuad/14/7823/5534.png"):
+        r = client.get(path, params={"url": str(private)})
+        assert r.status_code == 400 and "url=" in r.json()["detail"]
