@@ -83,6 +83,10 @@ class Stack:
     def tiler(self) -> str:
         return f"http://127.0.0.1:{self.tiler_port}"
 
+    @property
+    def oidc(self) -> str:
+        return f"http://127.0.0.1:{self.oidc_port}"
+
     def _env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MPA_")}
         env.update(
@@ -96,6 +100,15 @@ class Stack:
             MPA_TILER_JWKS_URL=f"{self.api}/api/.well-known/jwks.json",
             MPA_TILER_TOKEN_ISSUER=self.url,
             MPA_BACKEND_CACHE_DIR=str(self.log_dir / "backend-cache"),
+            MPA_BACKEND_DATABASE_URL=f"sqlite:///{self.log_dir / 'backend.sqlite'}",
+            # The local OIDC provider stands in for both ORCiD and Microsoft; these client
+            # credentials exist only for it (production refuses to start without real ones).
+            MPA_BACKEND_ORCID_ISSUER=self.oidc,
+            MPA_BACKEND_ORCID_CLIENT_ID="mpa-twin-local",
+            MPA_BACKEND_ORCID_CLIENT_SECRET="local-provider-only",
+            MPA_BACKEND_MICROSOFT_ISSUER=self.oidc,
+            MPA_BACKEND_MICROSOFT_CLIENT_ID="mpa-twin-local-ms",
+            MPA_BACKEND_MICROSOFT_CLIENT_SECRET="local-provider-only",
             MPA_TILER_CACHE_DIR=str(self.log_dir / "tiler-cache"),
         )
         env.update(self.extra_env)
@@ -105,6 +118,9 @@ class Stack:
     def plan(self) -> list[Service]:
         uvicorn = str(VENV_BIN / "uvicorn")
         return [
+            Service("oidc", [str(VENV_BIN / "oidc-provider-mock"), "--host", "127.0.0.1", "--port", str(self.oidc_port),
+                             "--require-nonce", "true"],
+                    self._env(AUTHLIB_INSECURE_TRANSPORT="1"), f"{self.oidc}/.well-known/openid-configuration"),
             Service("tiler", [uvicorn, "mpa_tiler.main:app", "--host", "127.0.0.1", "--port", str(self.tiler_port)],
                     self._env(), f"{self.tiler}/healthz"),
             Service("backend", [uvicorn, "mpa_backend.main:app", "--host", "127.0.0.1", "--port", str(self.backend_port)],
@@ -162,6 +178,8 @@ def main() -> None:
     with stack:
         print(f"\n  MPA Twin is running: open {stack.url}\n"
               f"  API docs {stack.api}/api/docs · tiler {stack.tiler}/tiles/docs · logs in {stack.log_dir}\n"
+              f"  Sign in through the local OIDC provider ({stack.oidc}) with any ORCiD iD; the demo's\n"
+              "  depositor, who may grant access to the restricted sidescan, is 0000-0002-1825-0097.\n"
               "  Ctrl-C stops it.\n", flush=True)
         try:
             while all(s.proc and s.proc.poll() is None for s in stack.services):
