@@ -67,7 +67,7 @@ def cog_header_size(path: Path) -> int:
 
 
 def write_cog(dst: Path, data: np.ndarray, *, profile: str, nodata: float | None, mask: np.ndarray | None,
-              transform, crs=UTM29, **options) -> None:
+              transform, crs=UTM29, overview_level: int | None = 2, **options) -> None:
     """Write ``data`` (bands, rows, cols) as a validated COG with internal overviews."""
     tmp = dst.with_suffix(".src.tif")
     count, height, width = data.shape
@@ -77,8 +77,8 @@ def write_cog(dst: Path, data: np.ndarray, *, profile: str, nodata: float | None
         if mask is not None:
             src.write_mask(mask)
     cog = cog_profiles.get(profile)
-    cog.update(blockxsize=256, blockysize=256, **options)
-    cog_translate(str(tmp), str(dst), cog, overview_level=2, quiet=True, add_mask=mask is not None)
+    cog.update({"blockxsize": 256, "blockysize": 256, **options})
+    cog_translate(str(tmp), str(dst), cog, overview_level=overview_level, quiet=True, add_mask=mask is not None)
     tmp.unlink()
 
 
