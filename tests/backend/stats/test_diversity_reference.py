@@ -102,3 +102,14 @@ def test_empty_sample_has_zero_richness_and_undefined_ratios():
 def test_negative_counts_are_rejected():
     with pytest.raises(ValueError, match="non-negative"):
         D.richness([[1, -1]])
+
+
+def test_alpha_table_equals_the_single_functions():
+    m = np.vstack([bci()[:10], np.zeros((1, 225)), np.eye(1, 225) * 3])
+    area = np.linspace(10, 20, len(m))
+    t = D.alpha_table(m, area)
+    hill = D.hill_numbers(m)
+    np.testing.assert_allclose(t["individuals"] / area, t["density_per_m2"])
+    for key, ref in [("richness", D.richness(m)), ("hill_q1", hill["q1"]), ("hill_q2", hill["q2"]),
+                     ("pielou_evenness", D.pielou(m)), ("chao1", D.chao1(m)), ("coverage", D.coverage(m))]:
+        np.testing.assert_allclose(t[key], ref, equal_nan=True, err_msg=key)

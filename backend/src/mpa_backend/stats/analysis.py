@@ -44,11 +44,12 @@ def unit_table(survey: Survey, rows: np.ndarray, *, taxa: list[str] | None = Non
     """Pool the selected rows into sample units and compute every per-unit statistic."""
     cols = survey.taxon_columns(taxa, "taxa")
     interest = survey.taxon_columns(taxa_of_interest or [], "taxa_of_interest")
-    counts = survey.counts[rows] if taxa is None else survey.counts[np.ix_(rows, cols)]
+    # all taxa: pool straight from the survey's matrix; a subset: copy just those columns
+    counts, count_rows = (survey.counts, rows) if taxa is None else (survey.counts[np.ix_(rows, cols)], None)
     units = build_sample_units(
         counts=counts, area_m2=survey.area_m2[rows], substratum=survey.substratum[rows],
         longitude=survey.longitude[rows], latitude=survey.latitude[rows], row_id=rows,
-        target_area_m2=target_area_m2, partial=partial,
+        target_area_m2=target_area_m2, partial=partial, count_rows=count_rows,
     )
     metrics = diversity.alpha_table(units.counts, units.area_m2)
     dens = {}

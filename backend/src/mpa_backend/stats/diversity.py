@@ -138,23 +138,37 @@ def coverage(counts) -> np.ndarray:
 
 
 def alpha_table(counts, area_m2) -> dict[str, np.ndarray]:
-    """All per-unit statistics the API reports, as columns (one value per unit), with units in names."""
+    """All per-unit statistics the API reports, as columns (one value per unit), with units in names.
+
+    Computes the shared pieces (n, S, proportions, f1, f2) once; the results equal the single
+    functions above (tests check this).
+    """
     x = as_matrix(counts)
     area = np.asarray(area_m2, dtype=float).reshape(-1)
     if area.shape[0] != x.shape[0]:
         raise ValueError("one seabed area per unit is needed")
     n = x.sum(axis=1)
-    hill = hill_numbers(x)
+    s = (x > 0).sum(axis=1).astype(float)
+    f1 = (x == 1).sum(axis=1).astype(float)
+    f2 = (x == 2).sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n[:, None]
+        plogp = np.where(x > 0, p * np.log(np.where(x > 0, p, 1.0)), 0.0)
+        h = np.where(n > 0, -plogp.sum(axis=1), np.nan)
+        simpson = np.where(n > 0, np.where(x > 0, p * p, 0.0).sum(axis=1), np.nan)
         density = n / area
+        f0 = _f0_hat(n, f1, f2)
+        a = np.where(f1 > 0, n * f0 / (n * f0 + f1), 1.0)
+        cov = np.where(n > 0, 1 - f1 / n * a, np.nan)
+        even = np.where(s >= 2, h / np.log(np.where(s >= 2, s, 2.0)), np.nan)
     return {
         "individuals": n,
         "density_per_m2": density,
         "density_per_ha": density * 1e4,
-        "richness": hill["q0"],
-        "hill_q1": hill["q1"],
-        "hill_q2": hill["q2"],
-        "pielou_evenness": pielou(x),
-        "chao1": chao1(x),
-        "coverage": coverage(x),
+        "richness": s,
+        "hill_q1": np.exp(h),
+        "hill_q2": 1.0 / simpson,
+        "pielou_evenness": even,
+        "chao1": s + f0,
+        "coverage": cov,
     }

@@ -52,11 +52,14 @@ def build_sample_units(
     row_id: np.ndarray | None = None,
     target_area_m2: float = 150.0,
     partial: Literal["drop", "keep"] = "drop",
+    count_rows: np.ndarray | None = None,
 ) -> SampleUnits:
     """Pool image rows (already selected and in time order) into sample units.
 
     `row_id` is each row's position in the unfiltered table; a jump in it breaks a run, so a unit
     never bridges images that the selection removed (e.g. outside the polygon).
+    With `count_rows`, `counts` is the whole survey's matrix and image i's counts are
+    counts[count_rows[i]] (saves copying the selected rows of a large table).
     """
     if not target_area_m2 > 0:
         raise ValueError(f"target_area_m2 must be > 0, got {target_area_m2}")
@@ -66,7 +69,7 @@ def build_sample_units(
     area = np.asarray(area_m2, dtype=float)
     sub = np.asarray(substratum).astype(str)
     n = len(area)
-    if counts.shape[0] != n or len(sub) != n:
+    if (counts.shape[0] != n and count_rows is None) or len(sub) != n:
         raise ValueError("counts, area and substratum must have one row per image")
     if n and (not np.all(np.isfinite(area)) or np.any(area <= 0)):
         raise ValueError("area_seabed_m2 must be positive for every selected image")
@@ -93,7 +96,9 @@ def build_sample_units(
     u_area = np.add.reduceat(area, starts)
     # units x images 0/1 matrix times the count matrix: one sparse product instead of a strided reduceat
     unit_of_row = np.cumsum(new_unit) - 1
-    member = sparse.csr_matrix((np.ones(n, dtype=counts.dtype), (unit_of_row, np.arange(n))), shape=(len(starts), n))
+    cols = np.arange(n) if count_rows is None else np.asarray(count_rows)
+    member = sparse.csr_matrix((np.ones(n, dtype=counts.dtype), (unit_of_row, cols)),
+                               shape=(len(starts), counts.shape[0]))
     u_counts = np.asarray(member @ counts)
     w_lon = np.add.reduceat(np.asarray(longitude, dtype=float) * area, starts) / u_area
     w_lat = np.add.reduceat(np.asarray(latitude, dtype=float) * area, starts) / u_area
