@@ -277,3 +277,14 @@ def test_options_describe_what_a_selection_can_name_and_openapi_documents_the_ro
         assert path in spec["paths"], path
     schemas = spec["components"]["schemas"]
     assert "sd_ddof" in schemas["SummaryRow"]["properties"] and "unit" in schemas["SummaryRow"]["properties"]
+
+
+def test_an_empty_selection_answers_with_empty_tables_not_errors(client):
+    far = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    body = client.post(f"/api/stats/{A}/summary", json={"selection": {"polygon": far}}).json()
+    assert body["images_selected"] == 0 and body["units"] == [] and body["sample_units"]["units"] == 0
+    assert all(r["n"] == 0 and r["mean"] is None for r in body["summary"])
+    rare = client.post(f"/api/stats/{A}/rarefaction", json={"selection": {"polygon": far}, "nboot": 0})
+    assert rare.status_code == 200 and rare.json()["asymptotic"] == []
+    sim = client.post(f"/api/stats/{A}/power/simulation", json={"selection": {"polygon": far}, "delta_percent": 20})
+    assert sim.status_code == 422 and "pilot" in sim.text
