@@ -91,7 +91,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MPA_")}
         env.update(
             MPA_CATALOG_URL=self.catalog_url,
-            MPA_TILER_CATALOG_TTL_S="2",
+            MPA_TILER_CATALOG_TTL="2",
             MPA_BACKEND_CATALOG_TTL_S="2",
             MPA_BACKEND_TILER_URL="/tiles",
             MPA_BACKEND_PUBLIC_URL=self.url,
