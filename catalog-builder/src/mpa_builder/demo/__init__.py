@@ -119,7 +119,8 @@ def make_demo_batches(
         folder = folders[f"hf{year}-auv"]
         annotations.write_csv(df, folder / f"{prefix}_annotations.csv")
         report(step, 1, 3)
-        photos.write_photos(df, track.x, track.y, names, folder, N_PHOTOS[year], np.random.default_rng(s_photos))
+        photos.write_photos(df, track.x, track.y, names, folder, N_PHOTOS[year], np.random.default_rng(s_photos),
+                            progress=lambda done, total, year=year: report(f"AUV photos {year}", done, total))
         report(step, 2, 3)
         batches.auv_batch(folder, year, len(df), len(names), N_PHOTOS[year], DATES[year], seed)
         report(step, 3, 3)

@@ -21,6 +21,8 @@ from .sidescan import backscatter
 
 BATHY_NODATA = -9999.0
 BLOCK = 256
+STRIP_CELLS = 2**19  # cells evaluated at once: bounds the model's temporary arrays (~150 MB)
+GDAL_CACHE_MB = 96  # GDAL keeps written blocks in its cache until it is full: bound it too
 
 
 def _profile(grid: site.Grid, dtype: str, nodata: float, predictor: int) -> dict:
@@ -43,8 +45,8 @@ def _profile(grid: site.Grid, dtype: str, nodata: float, predictor: int) -> dict
 
 
 def strip_rows(width: int) -> int:
-    """Rows per strip: about a million cells, a multiple of 16, at least 16."""
-    return int(max(16, min(BLOCK, (2**20 // width) // 16 * 16)))
+    """Rows per strip: about STRIP_CELLS cells, a multiple of 16, at least 16."""
+    return int(max(16, min(BLOCK, (STRIP_CELLS // width) // 16 * 16)))
 
 
 def write_rasters(
@@ -66,6 +68,7 @@ def write_rasters(
     hist_edges = np.arange(-200.0, 0.01, 0.1)
     hist = np.zeros(len(hist_edges) - 1, dtype=np.int64)
     with (
+        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
         rasterio.open(bathy_path, "w", **_profile(grid, "float32", BATHY_NODATA, 3)) as bathy,
         rasterio.open(sidescan_path, "w", **_profile(grid, "uint8", SIDESCAN_NODATA, 2)) as sss,
     ):

@@ -9,6 +9,7 @@ cast of water. The footprint is the tile's seabed area centred on its position, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -159,11 +160,16 @@ def pick_rows(df: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFram
     return df.loc[sorted(chosen)]
 
 
-def write_photos(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, taxa: list[str], folder: Path, n: int, rng: np.random.Generator) -> list[str]:
+def write_photos(
+    df: pd.DataFrame, x: np.ndarray, y: np.ndarray, taxa: list[str], folder: Path, n: int, rng: np.random.Generator,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
     """Paint n rows of the table; returns their filenames."""
     rows = pick_rows(df, n, rng)
-    for idx, row in rows.iterrows():
+    for done, (idx, row) in enumerate(rows.iterrows(), start=1):
         rgb = render(row["substratum"], {t: int(row[t]) for t in taxa if row[t] > 0}, rng)
         write_photo(folder / "images" / row["filename"], rgb, float(x[idx]), float(y[idx]), float(row["area_seabed_m2"]))
         write_thumbnail(folder / "thumbnails" / (Path(row["filename"]).stem + ".jpg"), rgb)
+        if progress:
+            progress(done, len(rows))
     return list(rows["filename"])
