@@ -35,8 +35,9 @@ class Proc:
             try:
                 wait_http(ready_url, deadline_s, self.proc)
             except Exception as exc:
+                answer = _last_answer(ready_url)
                 self.stop()
-                raise RuntimeError(f"{self.name} did not get ready: {exc}\n{self.tail()}") from exc
+                raise RuntimeError(f"{self.name} did not get ready: {exc}\n{answer}\n{self.tail()}") from exc
         return self
 
     def run(self, timeout_s: float) -> int:
@@ -70,6 +71,20 @@ class Proc:
                 except json.JSONDecodeError:
                     continue
         return out
+
+
+def _last_answer(url: str) -> str:
+    """What the readiness URL says now (its body names the reason for a 503)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return f"{resp.status}: {resp.read()[:2000]!r}"
+    except urllib.error.HTTPError as err:
+        return f"{err.code}: {err.read()[:2000]!r}"
+    except Exception as exc:  # noqa: BLE001 - diagnostics only
+        return repr(exc)
 
 
 def base_env(home: Path) -> dict[str, str]:

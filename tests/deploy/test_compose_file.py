@@ -87,7 +87,8 @@ def test_stack_shape() -> None:
     assert published == {"frontend", "oidc"}, "only the front door (and the dev OIDC provider) is published"
     assert int(services["backend"]["deploy"]["replicas"]) >= 2
     assert services["oidc"]["profiles"] == ["dev"] and services["catalog-demo"]["profiles"] == ["dev"]
-    assert services["catalog-demo"]["command"] == ["demo", env["MPA_CATALOG_URL"]]
+    job = " ".join(services["catalog-demo"]["entrypoint"] + services["catalog-demo"]["command"])
+    assert "mpa-catalog publish" in job and '--store "${MPA_CATALOG_URL}"' in job  # $$ → $: the job's own env
     assert services["frontend"]["environment"]["MPA_BACKEND_UPSTREAM"] == "backend:8000"
     assert services["frontend"]["environment"]["MPA_TILER_UPSTREAM"] == "tiler:8001"
     assert services["tiler"]["environment"]["MPA_TILER_JWKS_URL"].startswith("http://backend:8000/api/")
