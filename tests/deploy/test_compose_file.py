@@ -84,7 +84,8 @@ def test_stack_shape() -> None:
     services = cfg["services"]
     assert {"seaweedfs", "postgres", "tiler", "backend", "frontend", "oidc", "catalog-demo"} <= set(services)
     published = {name for name, svc in services.items() if svc.get("ports")}
-    assert published == {"frontend", "oidc"}, "only the front door (and the dev OIDC provider) is published"
+    assert published == {"frontend", "oidc", "seaweedfs"}, "only the front door, S3 for presigned links, dev OIDC"
+    assert services["seaweedfs"]["ports"] == ["127.0.0.1:8333:8333"], "S3 on loopback unless configured"
     assert int(services["backend"]["deploy"]["replicas"]) >= 2
     assert services["oidc"]["profiles"] == ["dev"] and services["catalog-demo"]["profiles"] == ["dev"]
     job = " ".join(services["catalog-demo"]["entrypoint"] + services["catalog-demo"]["command"])
