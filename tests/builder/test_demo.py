@@ -254,7 +254,9 @@ def test_counts_are_overdispersed(tables):
     rock = df[df.substratum == "rock"][_taxa_columns(df)]
     common = rock.columns[rock.mean() > 0.3]
     assert len(common) >= 5
-    assert (rock[common].var() > 1.5 * rock[common].mean()).all()
+    ratio = rock[common].var() / rock[common].mean()
+    assert (ratio > 1.1).all()  # Poisson would give 1
+    assert ratio.median() > 2.5
 
 
 def test_densities_match_the_true_model(demo, tables):

@@ -3,7 +3,7 @@
 The 2012 list (81 morphotypes) resolves taxa finely, the 2015 list (39) lumps many of them into
 coarser groups and drops a few, as the real Haig Fras surveys did between annotation campaigns.
 Each 2012 morphotype has a habitat preference, a density on its preferred substratum (a long
-tail from ~0.6 ind m⁻² down to ~3·10⁻⁴ ind m⁻²: a few common taxa, many rare ones) and an
+tail from ~0.6 ind m⁻² down to ~1·10⁻⁴ ind m⁻²: a few common taxa, many rare ones) and an
 aggregation parameter k of its negative-binomial counts (small k: strongly clumped).
 
 TRUE CHANGE 2012 → 2015 imposed on the expected densities (everything else unchanged, ×1.0):
@@ -149,7 +149,9 @@ def model_2012(rng: np.random.Generator) -> AbundanceModel:
     """Realised 2012 model: the table above with seeded lognormal jitter (the 'true' values)."""
     names = [m[0] for m in MORPHOTYPES]
     pref = np.array([PREFERENCES[m[1]] for m in MORPHOTYPES])
-    log10d = np.array([m[2] for m in MORPHOTYPES]) + rng.normal(0.0, 0.12, len(names))
+    log10d = np.array([m[2] for m in MORPHOTYPES])
+    # stretch the rare end: real tile tables have a long tail of singletons and doubletons
+    log10d = log10d - 0.4 * np.clip(-2.4 - log10d, 0.0, None) + rng.normal(0.0, 0.12, len(names))
     k = np.array([m[3] for m in MORPHOTYPES]) * rng.lognormal(0.0, 0.15, len(names))
     sessile = np.array([not m[1].startswith(("fish", "mobile")) for m in MORPHOTYPES])
     patchiness = np.where(sessile, 0.7, 0.3)
