@@ -25,6 +25,7 @@ from tests.backend.test_access_support import (
     valid_orcid,
     write_mini_catalog,
 )
+from tests.fixtures.oidc import free_port
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,9 @@ def mini_catalog(tmp_path_factory) -> MiniCatalog:
 def backend(mini_catalog, oidc_provider, tmp_path_factory) -> Iterator[Backend]:
     tmp = tmp_path_factory.mktemp("auth")
     extra = [{"name": "local", "title": "Local sign-in", "issuer": oidc_provider.url, "client_id": "local-client",
-              "client_secret": "local-secret", "token_endpoint_auth_method": "client_secret_post"}]
+              "client_secret": "local-secret", "token_endpoint_auth_method": "client_secret_post"},
+             {"name": "down", "title": "Unreachable", "issuer": f"http://127.0.0.1:{free_port()}",
+              "client_id": "c", "client_secret": "s"}]
     server = start_backend(tmp, mini_catalog.url, f"sqlite:///{tmp / 'auth.sqlite'}", oidc_provider,
                            MPA_BACKEND_OIDC_PROVIDERS=json.dumps(extra))
     yield server
@@ -65,7 +68,7 @@ def _bearer(backend: Backend, token: str) -> httpx.Response:
 
 def test_providers_are_listed_with_login_urls(backend) -> None:
     listed = httpx.get(f"{backend.url}/api/auth/providers").json()
-    assert [p["name"] for p in listed] == ["orcid", "microsoft", "local"]
+    assert [p["name"] for p in listed] == ["orcid", "microsoft", "local", "down"]
     assert listed[0]["login_url"] == "/api/auth/login/orcid"
     assert httpx.get(f"{backend.url}/api/auth/login/github").status_code == 404
 
@@ -76,6 +79,20 @@ def test_a_provider_added_by_configuration_signs_people_in(backend, oidc_provide
     me = client.get("/api/me").json()
     assert me["provider"] == "local" and me["subject"] == "someone-local" and me["email"] == "some.one@example.org"
     assert me["orcid"] is None and me["name"] == "Some One"
+
+
+def test_an_unreachable_provider_is_a_502_and_the_backend_keeps_serving(backend) -> None:
+    r = httpx.get(f"{backend.url}/api/auth/login/down")
+    assert r.status_code == 502 and "Unreachable" in r.json()["detail"]
+    assert httpx.get(f"{backend.url}/api/collections").status_code == 200
+
+
+def test_denied_consent_is_a_clear_400(backend, oidc_provider) -> None:
+    client = httpx.Client(base_url=backend.url, follow_redirects=True, timeout=30)
+    form = client.get("/api/auth/login/orcid")
+    r = client.post(str(form.url), data={"action": "deny"})
+    assert r.status_code == 400 and "access_denied" in r.json()["detail"]
+    assert client.get("/api/me").json()["authenticated"] is False
 
 
 def test_unverified_email_does_not_count(backend, oidc_provider) -> None:
