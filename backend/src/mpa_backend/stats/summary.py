@@ -8,6 +8,7 @@ replacement, drawn once and shared by every metric (so metrics' CIs are consiste
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 __all__ = ["bootstrap_means", "summarise", "summarise_groups"]
 
@@ -31,6 +32,14 @@ def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -
     fz = finite.astype(float)
     out = np.empty((n_boot, k))
     step = max(1, _CHUNK_ELEMENTS // max(n, 1))
+    with threadpool_limits(limits=1, user_api="blas"):
+        _fill(out, vz, fz, any_nan, n, n_boot, step, rng)
+    return out
+
+
+def _fill(out, vz, fz, any_nan, n, n_boot, step, rng) -> None:
+    # Single-threaded BLAS: these products are small and a busy machine makes OpenBLAS's thread
+    # wake-ups cost 10-50x the product itself (measured: 150-1100 ms vs 13-23 ms per chunk).
     for start in range(0, n_boot, step):
         b = min(step, n_boot - start)
         dtype = np.int32 if b * n < 2**31 else np.int64
@@ -43,7 +52,6 @@ def bootstrap_means(values: np.ndarray, n_boot: int, rng: np.random.Generator) -
                 out[start:start + b] = sums / (w @ fz)
         else:
             out[start:start + b] = sums / n
-    return out
 
 
 def summarise(values: np.ndarray, names: list[str], n_boot: int = 1000, conf: float = 0.95,
@@ -66,7 +74,8 @@ def summarise(values: np.ndarray, names: list[str], n_boot: int = 1000, conf: fl
         boot = bootstrap_means(v, n_boot, rng)
         a = (1 - conf) / 2
         with np.errstate(invalid="ignore"):
-            lo, hi = np.nanquantile(boot, [a, 1 - a], axis=0)
+            quantile = np.nanquantile if np.isnan(boot).any() else np.quantile  # nanquantile loops per column
+            lo, hi = quantile(boot, [a, 1 - a], axis=0)
     return [
         {"metric": name, "n": int(n[i]), "mean": _f(mean[i]), "sd": _f(sd[i]), "se": _f(se[i]),
          "ci_low": _f(lo[i]), "ci_high": _f(hi[i])}
