@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from mpa_backend.db.models import AuditEntry, Grant, User
+from mpa_backend.db.models import AuditEntry, CollectionAccess, Grant, User
 from sqlalchemy import create_engine, select
 
 from tests.backend.test_access_support import (
@@ -106,6 +106,13 @@ def test_sign_in_records_the_person_and_me_says_who(backend, oidc_provider) -> N
     attrs = {k.lower(): v for k, v in cookie._rest.items()}
     assert "httponly" in attrs and str(attrs.get("samesite")).lower() == "lax"
     assert not cookie.secure, "Secure is off only because this backend's public URL is http://127.0.0.1"
+
+
+def test_collection_access_and_depositor_are_synchronised_from_the_catalogue(backend, depositor) -> None:
+    assert depositor.post("/api/token").status_code == 200
+    rows = {r["id"]: (r["access"], r["depositor"]) for r in _rows(backend, CollectionAccess)}
+    assert rows == {"hf-bathymetry": ("public", DEPOSITOR), "hf-sidescan": ("restricted", DEPOSITOR),
+                    "hf-annotations": ("restricted", DEPOSITOR)}
 
 
 def test_anonymous_sees_restricted_collections_locked_but_no_data(backend) -> None:
