@@ -66,8 +66,17 @@ def test_anonymous_collections_show_locked_restricted_metadata_only(backend) -> 
     assert collections["hf-sidescan"].extra_fields["mpa:locked"] is True
     assert collections["hf-bathymetry"].extra_fields["mpa:locked"] is False
     assert not collections["hf-sidescan"].get_links("items")
+    assert "mpa:taxa" not in collections["hf-annotations"].extra_fields, "a locked table does not list its taxa"
+    assert collections["hf-annotations"].extra_fields["mpa:depositor"] == DEPOSITOR, "but says whom to ask"
     r = httpx.get(f"{backend.url}/api/stac/collections/hf-sidescan/items")
     assert r.status_code == 401
+
+
+def test_granted_callers_see_the_full_collection(backend, depositor_headers) -> None:
+    signed = Client.open(f"{backend.url}/api/stac", headers=depositor_headers)
+    annotations = signed.get_collection("hf-annotations")
+    assert annotations.extra_fields["mpa:locked"] is False
+    assert annotations.extra_fields["mpa:taxa"] == ["taxon_a", "taxon_b"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -55,9 +55,18 @@ def _link(rel: str, href: str, type_: str = JSON, **extra: Any) -> dict[str, Any
 
 # --- documents ------------------------------------------------------------------------------
 
+# What a locked collection shows: enough to know it exists and whom to ask, nothing about its content
+# (no summaries, taxa lists, value statistics or render ranges).
+LOCKED_FIELDS = {
+    "type", "stac_version", "stac_extensions", "id", "title", "description", "license", "extent", "keywords",
+    "providers", "mpa:access", "mpa:depositor", "mpa:kind", "mpa:theme", "mpa:survey",
+}
+
+
 def collection_doc(c: CollectionInfo, locked: bool) -> dict[str, Any]:
     base = _base()
-    doc = {k: v for k, v in c.stac.items() if k not in ("links", "assets")}
+    doc = {k: v for k, v in c.stac.items() if k not in ("links", "assets", "item_assets")
+           and (not locked or k in LOCKED_FIELDS)}
     doc.setdefault("type", "Collection")
     doc["stac_version"] = STAC_VERSION
     doc["mpa:locked"] = locked
