@@ -164,3 +164,19 @@ def test_table_becomes_typed_geoparquet(store, full_batch):
                                     "area_seabed_m2", "substratum", "habitat"]
     assert np.allclose(gdf.geometry.x, csv["longitude"]) and np.allclose(gdf.geometry.y, csv["latitude"])
     assert item["properties"]["start_datetime"].startswith("2012-08-15T10:00:00")
+
+
+def test_tree_passes_stac_validator_recursively(store, tmp_path):
+    """The independent validator (stac-validator CLI), fed the same schemas offline."""
+    import subprocess
+    import sys
+
+    from mpa_builder.stac_check import stac_validator_schema_map
+
+    args = [str(Path(sys.executable).parent / "stac-validator"), "validate", str(store / "catalog.json"),
+            "--recursive", "--no-assets-urls"]
+    for url, path in stac_validator_schema_map(tmp_path / "schemas").items():
+        args += ["-s", url, path]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Stac objects passed: 13/13 (100.0%)" in proc.stdout

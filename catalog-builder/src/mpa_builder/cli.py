@@ -106,6 +106,21 @@ def list_cmd(store: StoreOpt = None) -> None:
 
 
 @app.command()
+def check(store: StoreOpt = None,
+          checksums: Annotated[bool, typer.Option("--checksums", help="also read every asset and verify its sha256")] = False) -> None:
+    """Validate a published catalogue: STAC schemas (offline), the MPA contract, optionally checksums."""
+    from mpa_builder.stac_check import check_store
+
+    st = _store(store)
+    problems = check_store(st, checksums=checksums)
+    if problems:
+        _fail(ValueError(f"{st.display_url}: {len(problems)} problem(s)\n" + "\n".join(problems)))
+    state = current_state(st)
+    summary_table(f"{st.display_url}: valid", ["version", "collections", "checksums"],
+                  [[state.version, len(state.collections), "verified" if checksums else "not read"]])
+
+
+@app.command()
 def rollback(version: int, store: StoreOpt = None) -> None:
     """Make an earlier version current again (its root catalogue is restored byte for byte)."""
     st = _store(store)

@@ -63,8 +63,8 @@ def check_store(store: Store, *, checksums: bool = False, schemas: bool = True) 
     problems: list[str] = []
     try:
         docs = walk(store)
-    except ValueError as exc:
-        return [str(exc)]
+    except (ValueError, KeyError) as exc:
+        return [f"cannot follow the catalogue's links: {exc}"]
     validator = offline_validator() if schemas else None
     root = docs["catalog.json"]
     if not isinstance(root.get("mpa:version"), int):
@@ -75,6 +75,8 @@ def check_store(store: Store, *, checksums: bool = False, schemas: bool = True) 
                 validate_dict(doc, href=key, validator=validator)
             except pystac.STACValidationError as exc:
                 problems.append(f"{key}: {str(exc).splitlines()[0]} {str(exc).splitlines()[-1]}")
+            except (pystac.STACTypeError, KeyError, TypeError) as exc:
+                problems.append(f"{key}: not a STAC object ({exc})")
         for link in doc.get("links", []):
             if link["rel"] in ("root", "parent", "child", "item", "collection"):
                 target = _join(key, link["href"])
@@ -152,3 +154,32 @@ class offline_validation:
         from pystac.validation import RegisteredValidator
 
         RegisteredValidator._validator = self._saved
+
+
+def stac_validator_schema_map(folder) -> dict[str, str]:
+    """URL -> local file for every schema the tree uses, for `stac-validator -s URL PATH` offline.
+
+    Core STAC 1.1 and GeoJSON come from pystac's bundled copies; the extension schemas are
+    written from mpa_builder.stac_schemas into `folder`.
+    """
+    from pathlib import Path
+
+    import pystac
+
+    from mpa_builder.stac_schemas import SCHEMAS
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    bundled = Path(pystac.__file__).parent / "validation" / "jsonschemas"
+    core = bundled / "stac-spec" / "v1.1.0"
+    base = "https://schemas.stacspec.org/v1.1.0"
+    out = {f"{base}/item-spec/json-schema/{p.name}": str(p) for p in core.glob("*.json")}
+    out[f"{base}/catalog-spec/json-schema/catalog.json"] = str(core / "catalog.json")
+    out[f"{base}/collection-spec/json-schema/collection.json"] = str(core / "collection.json")
+    for name in ("Feature", "Geometry"):
+        out[f"https://geojson.org/schema/{name}.json"] = str(bundled / "geojson" / f"{name}.json")
+    for uri, schema in SCHEMAS.items():
+        path = folder / (uri.split("/")[3] + ".json")
+        path.write_text(json.dumps(schema))
+        out[uri] = str(path)
+    return out
