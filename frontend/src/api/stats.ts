@@ -157,6 +157,21 @@ export function polygonSelection(vertices: LonLat[] | null | undefined): Selecti
   return vertices && vertices.length >= 3 ? { polygon: { type: "Polygon", coordinates: [closeRing(vertices)] } } : {};
 }
 
+export interface RarefactionBody {
+  selection: Selection;
+  by_substratum: boolean;
+  nboot: number;
+  knots: number;
+}
+
+/**
+ * Bootstrap CIs of iNEXT curves cost ~100× the curves themselves (seconds to minutes on a full
+ * survey), so the panel draws curves first and computes CIs only when asked.
+ */
+export function rarefactionBody(selection: Selection, withCI: boolean): RarefactionBody {
+  return { selection, by_substratum: true, nboot: withCI ? 30 : 0, knots: 30 };
+}
+
 /** Two-sided is the API default and is left out of the query (the shortest, most cacheable URL). */
 export function analyticPowerUrl(p: { delta_percent: number; cv: number; alpha: number; power: number; tails: 1 | 2 }): string {
   const q = new URLSearchParams({ delta_percent: String(p.delta_percent), cv: String(p.cv), alpha: String(p.alpha), power: String(p.power) });
@@ -169,8 +184,7 @@ const base = (c: string) => `/api/stats/${encodeURIComponent(c)}`;
 export const stats = {
   summary: (c: string, selection: Selection, target_area_m2: number, n_boot = 500) =>
     postJSON<SummaryResponse>(`${base(c)}/summary`, { selection, units: { target_area_m2 }, n_boot }),
-  rarefaction: (c: string, selection: Selection, by_substratum = true) =>
-    postJSON<RarefactionResponse>(`${base(c)}/rarefaction`, { selection, by_substratum, nboot: 30 }),
+  rarefaction: (c: string, body: RarefactionBody) => postJSON<RarefactionResponse>(`${base(c)}/rarefaction`, body),
   cumulative: (c: string, selection: Selection, target_area_m2: number) =>
     postJSON<CumulativeResponse>(`${base(c)}/cumulative`, { selection, units: { target_area_m2 }, orderings: 50 }),
   compare: (a: string, b: string, selection: Selection, target_area_m2: number) =>

@@ -134,7 +134,7 @@ export function MapView(props: MapViewProps) {
     const origin = window.location.origin;
     if (bathy && !map.getSource("base-hillshade")) {
       map.addSource("base-hillshade", { type: "raster", tiles: hillshadeTiles(bathy, origin), tileSize: 256, minzoom: bathy.minzoom, maxzoom: bathy.maxzoom, bounds: bounds(bathy.bbox) });
-      map.addLayer({ id: "base-hillshade", type: "raster", source: "base-hillshade", paint: { "raster-opacity": 0.85, "raster-fade-duration": 0 } }, map.getStyle().layers[1]?.id);
+      map.addLayer({ id: "base-hillshade", type: "raster", source: "base-hillshade", paint: { "raster-opacity": 0.8, "raster-brightness-max": 0.55, "raster-contrast": 0.2, "raster-fade-duration": 0 } }, map.getStyle().layers[1]?.id);
     }
     if (boundary && !map.getSource("base-boundary")) {
       map.addSource("base-boundary", { type: "vector", tiles: boundary.tiles.map((t) => (t.startsWith("/") ? origin + t : t)), minzoom: boundary.minzoom, maxzoom: boundary.maxzoom, bounds: bounds(boundary.bbox) });

@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from "react";
 import type { LayerDescriptor } from "../api/types";
-import { downloadCsv, polygonSelection, stats, type SummaryRow } from "../api/stats";
+import { downloadCsv, polygonSelection, rarefactionBody, stats, type SummaryRow } from "../api/stats";
 import type { PointData } from "../api/points";
 import { ringAreaM2, type LonLat } from "../lib/geometry";
 import { SERIES_COLORS, metricLabel, rarefactionSeries } from "../lib/metrics";
@@ -49,7 +49,9 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
   const selKey = JSON.stringify(selection);
 
   const summary = useAsync(active ? () => stats.summary(active, selection, targetArea) : null, [active, selKey, targetArea]);
-  const rarefaction = useAsync(active ? () => stats.rarefaction(active, selection) : null, [active, selKey]);
+  const [withCI, setWithCI] = useState(false);
+  const rareBody = rarefactionBody(selection, withCI);
+  const rarefaction = useAsync(active ? () => stats.rarefaction(active, rareBody) : null, [active, selKey, withCI]);
   const cumulative = useAsync(active ? () => stats.cumulative(active, selection, targetArea) : null, [active, selKey, targetArea]);
   const [cmpA, cmpB] = tables.length >= 2 ? [tables[0].id, tables[tables.length - 1].id] : ["", ""];
   const [compareOn, setCompareOn] = useState(false);
@@ -166,6 +168,9 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
             <button key={q} type="button" aria-pressed={order === q} onClick={() => setOrder(q)}>q = {q}</button>
           ))}
         </div>
+        <label className="small">
+          <input type="checkbox" checked={withCI} onChange={(e) => setWithCI(e.target.checked)} data-testid="rarefaction-ci" /> 95% bootstrap CIs (slower)
+        </label>
         {rarefaction.status === "loading" && <Spinner label="Computing curves…" />}
         {rarefaction.status === "error" && <ErrorBanner error={rarefaction.error} onRetry={rarefaction.retry} />}
         {rarefaction.data && (
@@ -179,8 +184,8 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
               })}
             />
             <div className="row">
-              <button type="button" onClick={() => csv(`/api/stats/${active}/rarefaction`, { selection, by_substratum: true, nboot: 30 }, "size_based", `${active}-rarefaction.csv`)}>CSV: curves</button>
-              <button type="button" onClick={() => csv(`/api/stats/${active}/rarefaction`, { selection, by_substratum: true, nboot: 30 }, "asymptotic", `${active}-asymptotic.csv`)}>CSV: asymptotic</button>
+              <button type="button" onClick={() => csv(`/api/stats/${active}/rarefaction`, rareBody, "size_based", `${active}-rarefaction.csv`)}>CSV: curves</button>
+              <button type="button" onClick={() => csv(`/api/stats/${active}/rarefaction`, rareBody, "asymptotic", `${active}-asymptotic.csv`)}>CSV: asymptotic</button>
             </div>
           </>
         )}
