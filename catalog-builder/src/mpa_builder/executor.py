@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 
+PRELOAD = ["mpa_builder.jobs", "mpa_builder.convert.raster", "mpa_builder.convert.thumbnail",
+           "mpa_builder.convert.vector", "mpa_builder.convert.table"]
+
+
 @contextlib.contextmanager
 def make_executor(workers: int = 1, dask_address: str | None = None) -> Iterator[Executor]:
     if dask_address:
@@ -25,5 +29,9 @@ def make_executor(workers: int = 1, dask_address: str | None = None) -> Iterator
         return
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # forkserver: workers fork from a clean server process that has already imported GDAL and the
+    # converters (fast start), and never inherit this process's threads or open GDAL handles.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         yield pool
