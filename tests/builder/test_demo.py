@@ -263,7 +263,7 @@ def test_densities_match_the_true_model(demo, tables):
     """Observed density of common taxa per substratum ≈ the documented true density."""
     truth = json.loads((demo[0] / "demo-truth.json").read_text())
     df = tables[2012]
-    checked = 0
+    ratios = []
     for sub_i, sub in enumerate(truth["substrata"]):
         part = df[df.substratum == sub]
         if len(part) < 150:
@@ -271,17 +271,19 @@ def test_densities_match_the_true_model(demo, tables):
         area = part.area_seabed_m2.sum()
         for name, dens in truth["density_2012"].items():
             expected = dens[sub_i] * area
-            if expected > 400:
-                assert part[name].sum() / expected == pytest.approx(1.0, abs=0.4), (sub, name)
-                checked += 1
-    assert checked >= 5
+            if expected > 300:
+                ratios.append(part[name].sum() / expected)
+    # each common taxon within its patchiness, and no bias overall
+    assert len(ratios) >= 8
+    assert all(0.5 < r < 2.0 for r in ratios), ratios
+    assert 0.8 < np.median(ratios) < 1.2
 
 
 def test_true_change_between_2012_and_2015_is_present(tables):
     d12, d15 = tables[2012], tables[2015]
 
     def density(df, name, members=None):
-        rock = df[df.substratum.isin(["rock", "coarse"])]
+        rock = df[df.substratum == "rock"]
         cols = members or [name]
         return rock[cols].sum().sum() / rock.area_seabed_m2.sum()
 

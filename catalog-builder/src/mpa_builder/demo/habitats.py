@@ -1,6 +1,6 @@
 """The EUNIS habitat map and the MCZ boundary as vector layers.
 
-Habitat polygons are traced from the seabed model's classification on a ~150 m grid (the
+Habitat polygons are traced from the seabed model's classification on a ~100 m grid (the
 resolution of a real broadscale habitat map) and simplified as one coverage, so neighbouring
 polygons keep sharing their edges exactly: no gaps, no overlaps, and a point is in exactly one
 polygon. The annotation tables look up each image's substratum and habitat in these polygons.
@@ -21,7 +21,7 @@ from shapely.geometry import mapping, shape
 from . import site
 from .seabed import HABITATS, Seabed
 
-HABITAT_GRID_N = 400  # cells per side of the classification grid (~154 m cells)
+HABITAT_GRID_N = 600  # cells per side of the classification grid (~103 m cells)
 
 
 def habitat_polygons(seabed: Seabed) -> gpd.GeoDataFrame:
@@ -32,7 +32,7 @@ def habitat_polygons(seabed: Seabed) -> gpd.GeoDataFrame:
     for geom, value in shapes(f.habitat, mask=f.footprint, transform=grid.transform, connectivity=4):
         codes.append(int(value))
         geoms.append(shape(geom))
-    simplified = shapely.coverage_simplify(np.array(geoms), tolerance=0.7 * grid.cell)
+    simplified = shapely.coverage_simplify(np.array(geoms), tolerance=1.5 * grid.cell)
     simplified = shapely.make_valid(simplified)
     # make_valid may return collections around pinched vertices: keep only the areal parts
     simplified = np.array([shapely.union_all(shapely.get_parts(g)[shapely.get_type_id(shapely.get_parts(g)) >= 3])

@@ -154,7 +154,7 @@ def model_2012(rng: np.random.Generator) -> AbundanceModel:
     log10d = log10d - 0.4 * np.clip(-2.4 - log10d, 0.0, None) + rng.normal(0.0, 0.12, len(names))
     k = np.array([m[3] for m in MORPHOTYPES]) * rng.lognormal(0.0, 0.15, len(names))
     sessile = np.array([not m[1].startswith(("fish", "mobile")) for m in MORPHOTYPES])
-    patchiness = np.where(sessile, 0.7, 0.3)
+    patchiness = np.where(sessile, 0.5, 0.25)
     return AbundanceModel(names, (10.0**log10d)[:, None] * pref, k, patchiness)
 
 
