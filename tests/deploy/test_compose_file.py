@@ -99,3 +99,14 @@ def test_stack_shape() -> None:
     assert '"accessKey": "mpa-test-key"' in cfg["configs"]["seaweedfs-s3"]["content"]
     for name in ("backend", "tiler"):
         assert services[name]["read_only"] is True and services[name]["cap_drop"] == ["ALL"]
+
+
+def test_operations_guide_documents_every_variable() -> None:
+    """docs/operations.md#configure names every variable an operator can set through compose."""
+    doc = (compose.ROOT / "docs" / "operations.md").read_text()
+    raw = compose.load_raw()
+    names = set(compose.read_env_file()) | compose.variables_used()
+    for svc in raw["services"].values():
+        names |= set(compose.environment(svc))
+    missing = sorted(n for n in names if f"`{n}`" not in doc)
+    assert not missing, f"docs/operations.md does not document: {missing}"

@@ -140,3 +140,12 @@ def test_tiles_are_proxied_with_caching_headers_kept(front: Front) -> None:
     assert "max-age" in headers["cache-control"]
     status, headers, body = get(front.nginx.url + tile_path, **{"If-None-Match": d_headers["etag"]})
     assert status == 304 and body == b""
+
+
+def test_scheme_and_host_of_an_edge_proxy_are_kept(front: Front) -> None:
+    """Behind the TLS edge (blue-green), links must be https:// on the public host."""
+    path = f"/tiles/collections/{front.collection}/items/{front.item}/WebMercatorQuad/tilejson.json?assets=data"
+    # what docs/deploy/edge-nginx.conf sends: the public Host and the scheme it terminated
+    status, _, body = get(front.nginx.url + path, Host="mpa.example.org", **{"X-Forwarded-Proto": "https"})
+    assert status == 200
+    assert json.loads(body)["tiles"][0].startswith("https://mpa.example.org/tiles/collections/")
