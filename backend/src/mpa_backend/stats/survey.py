@@ -69,7 +69,8 @@ def survey_from_frame(frame: pd.DataFrame, taxa: list[str]) -> Survey:
     image_col = "id_image" if "id_image" in frame.columns else ("filename" if "filename" in frame.columns else None)
     ids = frame[image_col].astype(str).to_numpy(dtype=object) if image_col else np.arange(len(frame)).astype(str)
     counts = frame[taxa].to_numpy()
-    counts = counts.astype(np.int32 if counts.size == 0 or counts.max(initial=0) < 2**31 else np.int64)
+    # C order: units gather whole rows (a DataFrame's to_numpy() is often column-major)
+    counts = np.ascontiguousarray(counts, dtype=np.int32 if counts.size == 0 or counts.max(initial=0) < 2**31 else np.int64)
     return Survey(
         taxa=list(taxa), counts=counts, area_m2=frame["area_seabed_m2"].to_numpy(dtype=float),
         longitude=frame["longitude"].to_numpy(dtype=float), latitude=frame["latitude"].to_numpy(dtype=float),
