@@ -19,14 +19,14 @@ def gdal_config(settings: Settings) -> dict[str, str | int]:
         "GDAL_CACHEMAX": settings.gdal_cachemax,  # rasterio wants an int here
         "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.TIF,.tiff",
         "CPL_VSIL_CURL_CACHE_SIZE": str(settings.vsi_cache_size * 2),
-        "VSI_CACHE": "TRUE",
-        "VSI_CACHE_SIZE": str(settings.vsi_cache_size),
         "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
         "GDAL_HTTP_MULTIPLEX": "YES",
         "GDAL_HTTP_VERSION": "2",
         "GDAL_BAND_BLOCK_CACHE": "HASHSET",
         "GDAL_NUM_THREADS": "1",
     }
+    if not settings.catalog_url.startswith("file://"):  # a read cache helps over the network, not on disk
+        env.update({"VSI_CACHE": "TRUE", "VSI_CACHE_SIZE": str(settings.vsi_cache_size)})
     env.update(s3_config(settings))
     return env
 

@@ -27,6 +27,10 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
+_KNOWN = {"/healthz", "/readyz", "/metrics", "/tiles/legend", "/tiles/tileMatrixSets", "/tiles/openapi.json",
+          "/tiles/docs"}
+
+
 def _route_label(path: str) -> str:
     """A low-cardinality label: ids and coordinates replaced by placeholders."""
     parts = path.strip("/").split("/")
@@ -36,7 +40,8 @@ def _route_label(path: str) -> str:
         if kind in ("tiles", "vector") and len(rest) > 1 and rest[-1].split(".")[0].isdigit():
             return f"/tiles/collections/{{c}}/items/{{i}}/{kind}/{{z}}/{{x}}/{{y}}"
         return "/tiles/collections/{c}/items/{i}/" + (kind or "")
-    return "/" + "/".join(parts[:2])
+    label = "/" + "/".join(parts[:2])
+    return label if label in _KNOWN else "other"  # arbitrary paths must not grow the label set
 
 
 class MetricsMiddleware:

@@ -23,6 +23,30 @@ class CatalogueItemReader(STACReader):
             raise ValueError("CatalogueItemReader reads catalogue layers only")
         super().__attrs_post_init__()
 
+    # rio-tiler reads the assets of a request in a new thread pool; for the usual single asset that
+    # costs a thread start and ~30 % of a tile's time, and the server already runs requests in parallel.
+    @staticmethod
+    def _threads(kwargs: dict) -> dict:
+        assets = kwargs.get("assets")
+        if "threads" not in kwargs and (assets is None or isinstance(assets, str) or len(assets) <= 1):
+            kwargs["threads"] = 1
+        return kwargs
+
+    def tile(self, *args: Any, **kwargs: Any):
+        return super().tile(*args, **self._threads(kwargs))
+
+    def part(self, *args: Any, **kwargs: Any):
+        return super().part(*args, **self._threads(kwargs))
+
+    def preview(self, *args: Any, **kwargs: Any):
+        return super().preview(*args, **self._threads(kwargs))
+
+    def point(self, *args: Any, **kwargs: Any):
+        return super().point(*args, **self._threads(kwargs))
+
+    def feature(self, *args: Any, **kwargs: Any):
+        return super().feature(*args, **self._threads(kwargs))
+
 
 def renders_as_query(layer: Layer) -> dict[str, dict[str, Any]]:
     """The layer's STAC renders as titiler query parameters (for TileJSON raster_layers and WMTS layers).
