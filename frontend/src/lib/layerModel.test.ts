@@ -26,6 +26,9 @@ describe("layer stack", () => {
     expect(toUrlLayers(s)).toEqual([{ id: "ss", opacity: 0.4 }, { id: "bathy", opacity: 1 }]);
     expect(s.ui.bathy.colormap).toBe("viridis");
     expect(s.ui.hab.visible).toBe(false);
+    // Layers the URL does not name keep their default rank around the named ones.
+    expect(s.order.indexOf("imgs")).toBeLessThan(s.order.indexOf("ss"));
+    expect(s.order.indexOf("secret")).toBeGreaterThan(s.order.indexOf("bathy"));
   });
 
   it("moves a layer among the visible ones only", () => {
@@ -36,6 +39,13 @@ describe("layer stack", () => {
     expect(moveLayer(order, vis, "c", 1)).toEqual(order);
   });
 
+  it("puts an unlocked sidescan above the bathymetry", () => {
+    const base = [layer("bathy", "bathymetry"), layer("side", "sidescan", { locked: true }), layer("hab", "habitat", { type: "vector" })];
+    const s = initialStack(base, null);
+    const m = mergeStack({ ...s, order: s.order.filter((id) => id !== "side") }, base.map((l) => ({ ...l, locked: false })));
+    expect(m.order).toEqual(["hab", "side", "bathy"]);
+  });
+
   it("merges a new layer list, keeping choices and adding new layers", () => {
     const s = initialStack(L, null);
     const unlocked = L.map((l) => (l.id === "secret" ? { ...l, locked: false } : l)).concat(layer("new", "species"));
@@ -43,6 +53,9 @@ describe("layer stack", () => {
     expect(m.ui.ss).toEqual({ visible: true, opacity: 0.3 });
     expect(m.order).toContain("new");
     expect(m.ui.new.visible).toBe(false);
+    // The unlocked bathymetry-themed layer sits with the rasters, above the bottom-most layer it follows.
+    expect(m.order.indexOf("secret")).toBeGreaterThan(m.order.indexOf("ss"));
+    expect(m.order.indexOf("new")).toBeLessThan(m.order.indexOf("hab"));
   });
 
   it("filters by title, id, theme or kind", () => {

@@ -42,6 +42,21 @@ export function defaultOrder(layers: LayerDescriptor[]): string[] {
     .map(({ l }) => l.id);
 }
 
+/**
+ * Add the ids of `rank` missing from `order`, each just above the first layer that ranks below
+ * it: a layer that appears (unlocked by signing in, or not named in the URL) takes its default
+ * place, so a sidescan mosaic lands above the bathymetry, not under it.
+ */
+function insertByRank(order: string[], rank: string[]): string[] {
+  for (const id of rank) {
+    if (order.includes(id)) continue;
+    const below = order.findIndex((other) => rank.indexOf(other) > rank.indexOf(id));
+    if (below < 0) order.push(id);
+    else order.splice(below, 0, id);
+  }
+  return order;
+}
+
 /** On load only the bathymetry (and the MPA boundary) are visible, unless the URL says otherwise. */
 export function initialStack(layers: LayerDescriptor[], fromUrl: LayerState[] | null, styles: Record<string, StyleOverride> = {}): LayerStack {
   const known = new Set(layers.map((l) => l.id));
@@ -54,7 +69,7 @@ export function initialStack(layers: LayerDescriptor[], fromUrl: LayerState[] | 
     const listed = fromUrl.filter((s) => known.has(s.id));
     for (const s of listed) ui[s.id] = { ...ui[s.id], visible: true, opacity: s.opacity };
     const listedIds = listed.map((s) => s.id);
-    return { order: [...listedIds, ...order.filter((id) => !listedIds.includes(id))], ui };
+    return { order: insertByRank([...listedIds], order), ui };
   }
   return { order, ui };
 }
@@ -63,7 +78,7 @@ export function initialStack(layers: LayerDescriptor[], fromUrl: LayerState[] | 
 export function mergeStack(stack: LayerStack, layers: LayerDescriptor[]): LayerStack {
   const ids = new Set(layers.map((l) => l.id));
   const order = stack.order.filter((id) => ids.has(id));
-  for (const id of defaultOrder(layers)) if (!order.includes(id)) order.push(id);
+  insertByRank(order, defaultOrder(layers));
   const ui: Record<string, LayerUi> = {};
   for (const l of layers) ui[l.id] = stack.ui[l.id] ?? { visible: false, opacity: 1 };
   return { order, ui };
