@@ -37,7 +37,9 @@ def backscatter(
     # a slope rising away from the fish faces it: bright; the far side is in shadow
     facing = np.clip(1.0 + 6.0 * looking_east * slope_east, 0.05, 2.5)
     rel_range = np.abs(across)[None, :] / (SWATH_WIDTH_M / 2)
-    gain = (1.0 - 0.45 * rel_range**1.5) * (1.0 - 0.6 * np.exp(-((across[None, :] / 22.0) ** 2)))
+    # residual range fade after gain correction; the nadir gap only darkens the part of a cell it covers
+    nadir = 0.6 * min(1.0, 30.0 / cell) * np.exp(-((across[None, :] / max(22.0, cell / 2)) ** 2))
+    gain = (1.0 - 0.25 * rel_range**1.5) * (1.0 - nadir)
     # a mosaic cell averages many pings: more looks, less speckle, on coarse grids
     looks = _LOOKS[h] * float(np.clip(cell / 8.0, 1.0, 6.0))
     speckle = rng.gamma(looks, 1.0 / looks)
