@@ -17,6 +17,7 @@ from pydantic import AfterValidator
 from rio_tiler.colormap import parse_color
 from titiler.core.dependencies import (
     AssetsExprParams,
+    DatasetParams,
     ImageRenderingParams,
     _parse_asset,
     create_colormap_dependency,
@@ -138,6 +139,14 @@ def render_params(
             pass
     if params.color_formula is None and render.get("color_formula"):
         params.color_formula = render["color_formula"]
+    return params
+
+
+def dataset_params(layer: LayerDep, params: Annotated[DatasetParams, Depends()]) -> DatasetParams:
+    """The request's nodata/resampling, else the render's (``nodata`` is part of the render extension)."""
+    render = layer.default_render
+    if params.nodata is None and isinstance(render.get("nodata"), (int, float)):
+        params.nodata = float(render["nodata"])
     return params
 
 
