@@ -36,6 +36,11 @@ def s3_catalog(seaweedfs, tmp_path_factory) -> tuple[MiniCatalog, str]:
 
 @pytest.fixture(scope="module")
 def backend(s3_catalog, seaweedfs, oidc_provider, tmp_path_factory) -> Iterator[Backend]:
+    from mpa_backend.store import resolve
+
+    # The backend follows the catalogue's relative links on S3 with this; without it nothing loads.
+    assert resolve("s3://bucket/published/catalog.json", "./collections/c/h/collection.json") == \
+        "s3://bucket/published/collections/c/h/collection.json", "mpa_backend.store.resolve breaks s3:// hrefs"
     tmp = tmp_path_factory.mktemp("access-s3")
     saved = {k: os.environ.get(k) for k in seaweedfs.env()}
     os.environ.update(seaweedfs.env())  # the backend process inherits the S3 endpoint and keys
