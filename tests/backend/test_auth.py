@@ -36,8 +36,10 @@ def mini_catalog(tmp_path_factory) -> MiniCatalog:
 @pytest.fixture(scope="module")
 def backend(mini_catalog, oidc_provider, tmp_path_factory) -> Iterator[Backend]:
     tmp = tmp_path_factory.mktemp("auth")
+    browser_side = oidc_provider.url.replace("127.0.0.1", "localhost") + "/oauth2/authorize"
     extra = [{"name": "local", "title": "Local sign-in", "issuer": oidc_provider.url, "client_id": "local-client",
-              "client_secret": "local-secret", "token_endpoint_auth_method": "client_secret_post"},
+              "client_secret": "local-secret", "token_endpoint_auth_method": "client_secret_post",
+              "authorize_url": browser_side},
              {"name": "down", "title": "Unreachable", "issuer": f"http://127.0.0.1:{free_port()}",
               "client_id": "c", "client_secret": "s"}]
     server = start_backend(tmp, mini_catalog.url, f"sqlite:///{tmp / 'auth.sqlite'}", oidc_provider,
@@ -74,6 +76,8 @@ def test_providers_are_listed_with_login_urls(backend) -> None:
 
 
 def test_a_provider_added_by_configuration_signs_people_in(backend, oidc_provider) -> None:
+    r = httpx.get(f"{backend.url}/api/auth/login/local")
+    assert r.headers["location"].startswith(oidc_provider.url.replace("127.0.0.1", "localhost") + "/oauth2/authorize?")
     client = sign_in(backend, oidc_provider, "someone-local", provider="local", email="Some.One@Example.org",
                      email_verified=True, name="Some One")
     me = client.get("/api/me").json()

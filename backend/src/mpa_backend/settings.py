@@ -22,6 +22,10 @@ class OIDCProvider(BaseModel):
     subject_claim: str = Field(default="sub", description="Claim that identifies the person (Microsoft: oid)")
     orcid: bool = Field(default=False, description="The subject is an ORCiD iD (grants by ORCiD match it)")
     token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    authorize_url: str | None = Field(
+        default=None, description="Authorisation endpoint as the browser reaches it, when it differs from discovery "
+        "(a provider container the backend calls by service name)",
+    )
     pkce: bool = True
 
 

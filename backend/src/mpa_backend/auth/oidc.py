@@ -32,6 +32,7 @@ def build_oauth(settings: Settings) -> OAuth:
             client_secret=p.client_secret.get_secret_value() if p.client_secret else None,
             server_metadata_url=p.issuer.rstrip("/") + "/.well-known/openid-configuration",
             client_kwargs=kwargs,
+            **({"authorize_url": p.authorize_url} if p.authorize_url else {}),
         )
     return oauth
 
