@@ -124,3 +124,28 @@ def test_bootstrap_se_of_asymptotic_richness_is_near_inext_s_e():
     _, hi = res.asymptotic_ci[0]
     se = (hi - 43.892857) / stats.norm.ppf(0.975)
     assert 20.39 * 0.65 < se < 20.39 * 1.35
+
+
+@pytest.mark.parametrize("z,n", [(0.9, 50), (0.999, 50), (0.5, 3), (0.99999, 2000), (0.2, 10_000)])
+def test_entropy_tail_series_matches_brute_force(z, n):
+    """(1-A)^(1-n) sum_{r>=n} (1-A)^r / r, by a long direct sum in log space (independent of both branches)."""
+    r = np.arange(n, n + 3_000_000, dtype=float)
+    brute = float(np.sum(np.exp((r - n + 1) * np.log(z)) / r))
+    assert I._log_series_tail(z, n) == pytest.approx(brute, rel=1e-10)
+
+
+def test_windowed_rarefaction_equals_the_full_support_sum():
+    """A pooled sample of ~10,000 individuals: the windowed rarefied q = 1 value must equal the
+    exact sum over the whole support (scipy's hypergeometric pmf) to 1e-9."""
+    rng = np.random.default_rng(0)
+    x = np.round(rng.lognormal(4, 1.5, 80)).astype(int)
+    x[:5] = [1, 1, 2, 1, 3]
+    x = x[x > 0]
+    n = int(x.sum())
+    m = n // 3
+    value = I.hill_at_size(x, [m], 1)[0]
+    k_max = int(x.max())
+    k = np.arange(1, k_max + 1)
+    pmf = stats.hypergeom.pmf(k[None, :], n, x[:, None], m)
+    exact = np.exp(-np.sum(pmf * (k / m) * np.log(k / m)))
+    assert value == pytest.approx(exact, rel=1e-9)

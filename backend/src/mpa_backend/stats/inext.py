@@ -18,10 +18,10 @@ size n the rarefied value is interpolated linearly between floor(m) and ceil(m),
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 __all__ = [
     "InextResult",
@@ -50,6 +50,7 @@ class Reference:
     n: float
     u: float
     incidence: bool
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # rarefied values by (m, q)
 
     @property
     def f1(self) -> int:
@@ -96,8 +97,8 @@ def _chao_entropy(r: Reference) -> float:
     """Chao, Wang & Jost (2013) entropy estimator (iNEXT's asymptotic Shannon, before exp).
 
     H = sum_i X_i/n (psi(n) - psi(X_i)) + f1/n (1-A)^(1-n) (-ln A - sum_{r=1}^{n-1} (1-A)^r / r).
-    The bracket equals sum_{r>=n} (1-A)^r / r, so the correction is evaluated as the stable series
-    f1/n (1-A) sum_{j>=0} (1-A)^j / (n + j) instead of a difference of two large numbers.
+    The bracket equals sum_{r>=n} (1-A)^r / r; `_log_series_tail` evaluates (1-A)^(1-n) times it
+    stably in at most O(n) terms.
     For incidence data the same expression with T in place of n is on the scale of incidences.
     """
     x, n, f1, f2 = r.x, r.n, r.f1, r.f2
@@ -111,10 +112,25 @@ def _chao_entropy(r: Reference) -> float:
     if f1 == 0 or a >= 1:
         return ue
     z = 1 - a
-    terms = int(min(5_000_000, np.ceil(np.log(1e-18) / np.log(z)) + 1)) if z > 0 else 1
+    return ue + f1 / n * _log_series_tail(z, int(n)) if z > 0 else ue
+
+
+def _log_series_tail(z: float, n: int) -> float:
+    """sum_{r >= n} z^r / r, in O(n) terms at most.
+
+    When z^n is not small the tail is a sizeable part of -ln(1-z), so the complement
+    -ln(1-z) - sum_{r<n} z^r/r is accurate; otherwise the direct series from n converges within
+    about 6n terms. Returns the tail times z^(1-n) — the (1-A)^(1-n) factor of the Chao 2013
+    estimator — computed without overflowing either factor.
+    """
+    lz = np.log(z)
+    if n * lz > np.log(1e-3):  # z^n > 1e-3: complement, n - 1 terms
+        r = np.arange(1, n, dtype=float)
+        tail = -np.log1p(-z) - float(np.sum(np.exp(r * lz) / r))
+        return tail * np.exp(-(n - 1) * lz)
+    terms = int(np.ceil(np.log(1e-18) / lz)) + 1
     j = np.arange(terms, dtype=float)
-    series = float(np.sum(np.exp(j * np.log(z)) / (n + j)))
-    return ue + f1 / n * z * series
+    return float(z * np.sum(np.exp(j * lz) / (n + j)))  # sum_{r>=n} z^(r-n+1) / r
 
 
 def _simpson_sum(r: Reference) -> float:
@@ -128,16 +144,19 @@ def _simpson_sum(r: Reference) -> float:
 def asymptotic(x, units: int | None = None) -> dict[int, float]:
     """Asymptotic Hill numbers (iNEXT AsyEst 'Estimator'): Chao1/Chao2, exp(Chao 2013 entropy), 1/unbiased Simpson."""
     r = reference(x, units)
+    if "asy" in r.memo:
+        return dict(r.memo["asy"])
     s = float(len(r.x))
     h = _chao_entropy(r)
     if r.incidence:  # entropy of incidence-based relative frequencies (Chao et al. 2014, Table 1)
         h = r.n / r.u * h + np.log(r.u / r.n)
     simpson = _simpson_sum(r)
-    return {
+    r.memo["asy"] = {
         0: s + _f0_hat(r.n, r.f1, r.f2),
         1: float(np.exp(h)),
         2: 1.0 / simpson if simpson > 0 else float("inf"),
     }
+    return dict(r.memo["asy"])
 
 
 def observed(x, units: int | None = None) -> dict[int, float]:
@@ -150,23 +169,41 @@ def observed(x, units: int | None = None) -> dict[int, float]:
 def _hypergeom_expect(x: np.ndarray, n: float, m: int, g) -> float:
     """sum_i E[g(Y_i)], Y_i ~ Hypergeometric(n, X_i, m): the rarefied sum over f_k(m) of Chao et al. 2014.
 
-    Only a window of ±12 SD around each mean carries mass (the rest is < 1e-30), so the sum costs
-    O(taxa × window) instead of O(taxa × m).
+    Only a window of ±10 SD around each mean carries mass (the rest is < 1e-22), so the sum costs
+    O(taxa × window) instead of O(taxa × m). The log-pmf is exact (log-gamma) at the window's low
+    end and continued by the ratio pmf(k+1)/pmf(k) = (X-k)(m-k) / ((k+1)(n-X-m+k+1)), cumulated in
+    logs — a few flops per term instead of nine log-gamma calls.
     """
     mu = m * x / n
     sd = np.sqrt(np.maximum(m * x / n * (1 - x / n) * (n - m) / max(n - 1, 1), 0))
     lo_support = np.maximum(0, m - (n - x))
     hi_support = np.minimum(x, m)
-    lo = np.maximum(lo_support, np.maximum(1, np.floor(mu - 12 * sd - 1)))
-    hi = np.minimum(hi_support, np.ceil(mu + 12 * sd + 1))
-    width = int(np.max(hi - lo)) + 1 if np.any(hi >= lo) else 0
-    if width <= 0:
+    lo = np.maximum(lo_support, np.maximum(1, np.floor(mu - 10 * sd - 1)))
+    hi = np.minimum(hi_support, np.ceil(mu + 10 * sd + 1))
+    widths = hi - lo + 1
+    live = widths > 0
+    if not live.any():
         return 0.0
+    # bucket taxa by window width (powers of two) so rare taxa do not pay for the common ones' windows
+    bucket = np.ceil(np.log2(np.maximum(widths, 1))).astype(int)
+    total = 0.0
+    for b in np.unique(bucket[live]):
+        sel = live & (bucket == b)
+        total += _window_sum(x[sel], n, m, lo[sel], hi[sel], int(widths[sel].max()), g)
+    return total
+
+
+def _window_sum(x, n, m, lo, hi, width, g) -> float:
     k = lo[:, None] + np.arange(width)[None, :]
     valid = k <= hi[:, None]
-    k = np.where(valid, k, lo[:, None])
-    logp = _lchoose(x[:, None], k) + _lchoose(n - x[:, None], m - k) - _lchoose(n, m)
-    return float(np.sum(np.where(valid, np.exp(logp) * g(k), 0.0)))
+    log_lo = _lchoose(x, lo) + _lchoose(n - x, m - lo) - _lchoose(n, m)
+    kk = k[:, :-1]
+    step_ok = valid[:, 1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(step_ok, (x[:, None] - kk) * (m - kk) / ((kk + 1) * (n - x[:, None] - m + kk + 1)), 1.0)
+        logp = np.concatenate([np.zeros((len(x), 1)), np.cumsum(np.log(ratio), axis=1)], axis=1) + log_lo[:, None]
+        terms = np.where(valid, np.exp(logp) * g(np.where(valid, k, 1.0)), 0.0)
+    return float(terms.sum())
 
 
 def _q2_closed(r: Reference, m):
@@ -178,17 +215,23 @@ def _q2_closed(r: Reference, m):
 
 
 def _rarefied_int(r: Reference, m: int, q: int) -> float:
+    key = (m, q)
+    if key in r.memo:
+        return r.memo[key]
     x, n = r.x, r.n
     if q == 0:
         keep = (n - x) >= m
-        return float(len(x) - np.sum(np.exp(_lchoose(n - x[keep], m) - _lchoose(n, m))))
-    if q == 1:
+        value = float(len(x) - np.sum(np.exp(_lchoose(n - x[keep], m) - _lchoose(n, m))))
+    elif q == 1:
         scale = m * r.u / n if r.incidence else m  # expected total (individuals or incidences) at size m
-        return float(np.exp(_hypergeom_expect(x, n, m, lambda k: -(k / scale) * np.log(k / scale))))
-    if q == 2:
+        value = float(np.exp(_hypergeom_expect(x, n, m, lambda k: -(k / scale) * np.log(k / scale))))
+    elif q == 2:
         # sum_k (k/m)^2 f_k(m) has a closed form through the hypergeometric moments
-        return float(_q2_closed(r, m))
-    raise ValueError("q must be 0, 1 or 2")
+        value = float(_q2_closed(r, m))
+    else:
+        raise ValueError("q must be 0, 1 or 2")
+    r.memo[key] = value
+    return value
 
 
 def rarefied(x, m, q: int, units: int | None = None) -> np.ndarray:
@@ -196,16 +239,9 @@ def rarefied(x, m, q: int, units: int | None = None) -> np.ndarray:
     r = reference(x, units)
     m = np.atleast_1d(np.asarray(m, dtype=float))
     out = np.empty_like(m)
-    cache: dict[int, float] = {}
-
-    def at(k: int) -> float:
-        if k not in cache:
-            cache[k] = _rarefied_int(r, k, q)
-        return cache[k]
-
     for i, mi in enumerate(m):
         lo, hi = int(np.floor(mi)), int(np.ceil(mi))
-        out[i] = at(lo) if lo == hi else (hi - mi) * at(lo) + (mi - lo) * at(hi)
+        out[i] = _rarefied_int(r, lo, q) if lo == hi else (hi - mi) * _rarefied_int(r, lo, q) + (mi - lo) * _rarefied_int(r, hi, q)
     return out
 
 
@@ -250,16 +286,15 @@ def coverage_at_size(x, m, units: int | None = None) -> np.ndarray:
     x, n, u, f1 = r.x, r.n, r.u, r.f1
     a = _coverage_a(n, f1, r.f2)
     m = np.atleast_1d(np.asarray(m, dtype=float))
-    out = np.empty_like(m)
-    for i, mi in enumerate(m):
-        if mi < n:
-            xx = x[(n - x) >= mi]
-            out[i] = 1 - np.sum(xx / u * np.exp(special.gammaln(n - xx + 1) - special.gammaln(n - xx - mi + 1)
-                                                  - special.gammaln(n) + special.gammaln(n - mi)))
-        elif mi == n:
-            out[i] = 1 - f1 / u * a
-        else:
-            out[i] = 1 - f1 / u * a ** (mi - n + 1)
+    out = np.where(m == n, 1 - f1 / u * a, 1 - f1 / u * a ** np.maximum(m - n + 1, 0))
+    small = m < n
+    if small.any():
+        ms = m[small][:, None]
+        ok = (n - x)[None, :] >= ms
+        with np.errstate(invalid="ignore"):
+            log_t = (special.gammaln(n - x + 1)[None, :] - special.gammaln(np.where(ok, n - x - ms + 1, 1.0))
+                     - special.gammaln(n) + special.gammaln(n - ms))
+            out[small] = 1 - np.sum(np.where(ok, x / u * np.exp(np.where(ok, log_t, 0.0)), 0.0), axis=1)
     return out
 
 
@@ -287,12 +322,26 @@ def size_at_coverage(x, coverage, units: int | None = None) -> np.ndarray:
         if c == ref:
             out[i] = n
         elif c < ref:
-            if c <= c_prev:
-                out[i] = optimize.brentq(lambda m, c=c: coverage_at_size(r, m)[0] - c, 0.0, n - 1, xtol=1e-10)
-            else:  # between n-1 and n the rarefied coverage is not defined for fractional m: interpolate
+            if c > c_prev:  # between n-1 and n the rarefied coverage is not defined for fractional m: interpolate
                 out[i] = n - 1 + (c - c_prev) / (ref - c_prev)
+            else:
+                out[i] = np.nan  # solved below, all targets at once
         else:
             out[i] = n if a == 0 else n + (np.log(u / f1) + np.log(1 - c)) / np.log(a) - 1
+    todo = np.isnan(out)
+    if todo.any():
+        # vectorised bisection: the rarefied coverage increases with m on [0, n-1]
+        lo_m = np.zeros(todo.sum())
+        hi_m = np.full(todo.sum(), n - 1.0)
+        goal = targets[todo]
+        for _ in range(80):
+            mid = (lo_m + hi_m) / 2
+            below = coverage_at_size(r, mid) < goal
+            lo_m = np.where(below, mid, lo_m)
+            hi_m = np.where(below, hi_m, mid)
+            if np.all(hi_m - lo_m < 1e-10 * max(n, 1.0)):
+                break
+        out[todo] = (lo_m + hi_m) / 2
     return np.maximum(out, 1.0)
 
 
