@@ -12,14 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from rasterio.features import rasterize
-from shapely.geometry import Point, box, shape
-
-from mpa_builder.demo import BATCH_NAMES, make_demo_batches
+from mpa_builder.demo import BATCH_NAMES, make_demo_batches, site, taxa
 from mpa_builder.demo import bathymetry as demo_bathymetry
-from mpa_builder.demo import site, taxa
 from mpa_builder.demo.seabed import HABITATS, Seabed
 from mpa_builder.manifest import load_manifest
+from rasterio.features import rasterize
+from shapely.geometry import Point, box, shape
 
 CELLS = 160  # far below "small": the tables and photos do not depend on the raster size
 SEED = 20120815

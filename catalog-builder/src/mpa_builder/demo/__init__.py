@@ -11,29 +11,29 @@ checked against it.
 import json
 import shutil
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from . import annotations, bathymetry, batches, habitats, photos, site, taxa, tracks
+from . import annotations, batches, bathymetry, habitats, photos, site, taxa, tracks
 from .seabed import Seabed
 
 SIZES = {"small": 1000, "large": 8192}
 N_IMAGES = {2012: 2637, 2015: 2588}
 N_PHOTOS = {2012: 36, 2015: 12}
-STARTS = {2012: datetime(2012, 8, 18, 8, 30, tzinfo=timezone.utc), 2015: datetime(2015, 6, 12, 9, 10, tzinfo=timezone.utc)}
+STARTS = {2012: datetime(2012, 8, 18, 8, 30, tzinfo=UTC), 2015: datetime(2015, 6, 12, 9, 10, tzinfo=UTC)}
 DATES = {2012: "2012-08-18/2012-08-20", 2015: "2015-06-12/2015-06-14"}
 BATCH_NAMES = ("hf-base", "hf2012-auv", "hf2015-auv")
 
 Progress = Callable[[str, int, int], None]
 
-__all__ = ["make_demo_batches", "SIZES", "BATCH_NAMES"]
+__all__ = ["BATCH_NAMES", "SIZES", "make_demo_batches"]
 
 
 def _cells(size: str | int) -> int:
     if isinstance(size, bool):
-        raise ValueError(f"size: expected 'small', 'large' or an int, got {size!r}")
+        raise TypeError(f"size: expected 'small', 'large' or an int, got {size!r}")
     if isinstance(size, int):
         if not 32 <= size <= 65536:
             raise ValueError(f"size: bathymetry cells per side must be 32..65536, got {size}")

@@ -7,13 +7,13 @@ animals on it, never where the site is. Coordinates are WGS84 lon/lat unless nam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
+import shapely
 from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import Polygon
-import shapely
 
 SITE_ID = "haig-fras"
 SITE_NAME = "Haig Fras Marine Conservation Zone"
@@ -57,12 +57,12 @@ TILE_AREA_M2 = 7.3
 TILE_ASPECT = 4.0 / 3.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def to_utm() -> Transformer:
     return Transformer.from_crs(CRS_GEO, CRS, always_xy=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def to_geo() -> Transformer:
     return Transformer.from_crs(CRS, CRS_GEO, always_xy=True)
 
