@@ -61,7 +61,7 @@ async def login(provider: str, request: Request, next: str | None = None) -> Red
     request.session["next"] = _safe_next(next)
     try:
         return await client.authorize_redirect(request, redirect_uri, nonce=secrets.token_urlsafe(24))
-    except Exception as exc:
+    except Exception as exc:  # provider unreachable or its discovery document broken
         log.warning("sign-in with %s unavailable: %s", p.name, exc)
         raise HTTPException(502, f"sign-in with {p.title} is unavailable: {exc}") from exc
 
@@ -83,8 +83,10 @@ async def callback(provider: str, request: Request, db: Session = DB) -> Redirec
     try:
         token = await client.authorize_access_token(request)
     except OAuthError as exc:
+        log.warning("sign-in with %s failed: %s %s", p.name, exc.error, exc.description)
         raise HTTPException(400, f"sign-in with {p.title} failed: {exc.error}: {exc.description or ''}".strip()) from exc
-    except Exception as exc:
+    except Exception as exc:  # a bad or forged ID token: signature, iss, aud, exp, nonce
+        log.warning("sign-in with %s refused: %s", p.name, exc)
         raise HTTPException(401, f"sign-in with {p.title} refused: {exc}") from exc
     claims = token.get("userinfo")
     if not claims:

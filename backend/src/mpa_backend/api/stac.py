@@ -242,7 +242,7 @@ def run_search(snapshot: Snapshot, principal: Principal | None, body: SearchBody
     if body.intersects is not None:
         try:
             area = shape(body.intersects)
-        except Exception as exc:
+        except Exception as exc:  # shapely raises several types for bad GeoJSON
             raise HTTPException(400, f"intersects: not a GeoJSON geometry: {exc}") from exc
     interval = parse_datetime(body.datetime)
     ids = set(body.ids) if body.ids else None

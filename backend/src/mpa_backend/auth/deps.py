@@ -53,7 +53,7 @@ def identity_of(request: Request):  # -> Identity | None
     return Identity.from_session(request.session.get("user"))
 
 
-def load_principal(identity) -> Principal:
+def load_principal(identity) -> Principal:  # identity: access.Identity (imported lazily)
     from ..db.session import session_scope
     from .access import granted_collections, roles_of
 
