@@ -186,7 +186,7 @@ export function App() {
               <AnalysisPanel layers={layers} points={points} polygon={shapes.polygon ?? null} onDrawPolygon={() => setTool("polygon")} onClearPolygon={() => setShapes((s) => ({ ...s, polygon: null }))} />
             )}
             {tab === "design" && (
-              <SurveyDesignPanel layers={layers} points={points} center={view.center} onCircle={(circle: LonLat[] | null) => setShapes((s) => ({ ...s, circle }))} />
+              <SurveyDesignPanel layers={layers} points={points} center={view.center} onCircle={(circle: LonLat[] | null) => setShapes((s) => ({ ...s, circle }))} onFit={(bbox: number[]) => setFitTo({ bbox, nonce: Date.now() })} />
             )}
             {tab === "photos" && <PhotoPanel layers={layers} points={points} bounds={view.bounds} photo={photo} onPhoto={setPhoto} token={auth.token} />}
           </Suspense>

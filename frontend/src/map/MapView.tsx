@@ -175,7 +175,7 @@ export function MapView(props: MapViewProps) {
     const b = props.fitTo?.bbox;
     if (!map || !b || b.length < 4) return;
     const [w, s, e, n] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : b;
-    map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 16, duration: 600 });
+    map.fitBounds([[w, s], [e, n]], { padding: e - w < 0.001 ? 220 : 40, maxZoom: e - w < 0.001 ? 20 : 16, duration: 600 });
   }, [props.fitTo]);
 
   // 3D terrain, loaded on demand.

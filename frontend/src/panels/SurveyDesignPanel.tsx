@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import type { LayerDescriptor } from "../api/types";
 import type { PointData } from "../api/points";
 import { stats } from "../api/stats";
-import { circleOfArea, type LonLat } from "../lib/geometry";
+import { bboxOf, circleOfArea, type LonLat } from "../lib/geometry";
 import { metricLabel } from "../lib/metrics";
 import { formatNumber } from "../lib/scales";
 import { useAsync } from "../lib/useAsync";
@@ -20,6 +20,7 @@ interface Props {
   points: PointData;
   center: [number, number];
   onCircle: (ring: LonLat[] | null) => void;
+  onFit: (bbox: number[]) => void;
 }
 
 function NumberField({ label, value, onChange, min, max, step, testid }: { label: string; value: number; onChange: (v: number) => void; min: number; max: number; step: number; testid?: string }) {
@@ -44,7 +45,7 @@ export function meanImageArea(fc: GeoJSON.FeatureCollection | undefined): number
   return areas.length ? areas.reduce((a, b) => a + b, 0) / areas.length : null;
 }
 
-export default function SurveyDesignPanel({ layers, points, center, onCircle }: Props) {
+export default function SurveyDesignPanel({ layers, points, center, onCircle, onFit }: Props) {
   const tables = tableLayers(layers);
   const [collection, setCollection] = useState("");
   const active = tables.find((t) => t.id === collection)?.id ?? tables[0]?.id ?? "";
@@ -173,7 +174,8 @@ export default function SurveyDesignPanel({ layers, points, center, onCircle }: 
           </label>
           <p className="small" data-testid="unit-images">
             One unit ≈ <strong>{imageArea ? Math.ceil(unitArea / imageArea) : "?"}</strong> images
-            {imageArea ? ` of ${imageArea.toFixed(1)} m²` : " (open the annotation layer to count)"} · shown as a circle at the map centre.
+            {imageArea ? ` of ${imageArea.toFixed(1)} m²` : " (open the annotation layer to count)"} · shown as a circle at the map centre.{" "}
+            <button type="button" className="link" onClick={() => onFit(bboxOf(ring))} data-testid="unit-zoom">Zoom to it</button>
           </p>
           {unitSize.status === "loading" && <Spinner />}
           {unitSize.status === "error" && <ErrorBanner error={unitSize.error} onRetry={unitSize.retry} />}
