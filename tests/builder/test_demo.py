@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from mpa_builder.demo import BATCH_NAMES, make_demo_batches, site, taxa
+from mpa_builder.demo import BATCH_NAMES, batches, make_demo_batches, noise, site, taxa
 from mpa_builder.demo import bathymetry as demo_bathymetry
 from mpa_builder.demo.seabed import HABITATS, Seabed
 from mpa_builder.manifest import load_manifest
@@ -103,10 +103,29 @@ def test_bad_size_and_foreign_folders_are_refused(tmp_path):
     with pytest.raises(ValueError, match="size"):
         make_demo_batches(tmp_path, size=3)
     (tmp_path / "hf-base").mkdir()
-    (tmp_path / "hf-base" / "precious.txt").write_text("not ours")
-    with pytest.raises(FileExistsError, match="hf-base"):
+    (tmp_path / "hf-base" / "old.txt").write_text("made by an earlier run")
+    (tmp_path / "hf-base" / "batch.yaml").write_text(batches.GENERATED_MARK + "survey: hf-base\n")
+    (tmp_path / "hf2015-auv").mkdir()
+    (tmp_path / "hf2015-auv" / "precious.txt").write_text("not ours")
+    with pytest.raises(FileExistsError, match="hf2015-auv"):
         make_demo_batches(tmp_path, size=64)
-    assert (tmp_path / "hf-base" / "precious.txt").read_text() == "not ours"
+    assert (tmp_path / "hf2015-auv" / "precious.txt").read_text() == "not ours"
+    assert (tmp_path / "hf-base" / "old.txt").exists()  # nothing touched before the refusal
+    (tmp_path / "hf2015-auv" / "precious.txt").unlink()
+    make_demo_batches(tmp_path, size=64)  # an earlier run's folder is replaced, an empty one filled
+    assert not (tmp_path / "hf-base" / "old.txt").exists()
+    assert load_manifest(tmp_path / "hf2015-auv").survey == "hf2015-auv"
+
+
+def test_noise_is_the_same_on_grids_and_at_points():
+    xs = np.linspace(0.0, 5000.0, 37)
+    ys = np.linspace(-800.0, 1200.0, 23)
+    grid = noise.fbm(xs, ys, 900.0, 42, octaves=4)
+    gx, gy = np.meshgrid(xs, ys)
+    pts = noise.fbm(gx.ravel(), gy.ravel(), 900.0, 42, octaves=4, points=True).reshape(grid.shape)
+    assert np.allclose(grid, pts, atol=1e-12)
+    big = noise.fbm(np.arange(400.0) * 50, np.arange(300.0) * 50, 900.0, 7, octaves=4)
+    assert 0.7 < big.std() < 1.3 and abs(big.mean()) < 0.3
 
 
 # -- rasters -------------------------------------------------------------------------------------

@@ -45,13 +45,17 @@ def _cells(size: str | int) -> int:
     raise ValueError(f"size: expected 'small', 'large' or an int, got {size!r}")
 
 
-def _prepare(folder: Path) -> Path:
-    """An empty batch folder; only a folder this generator made before is ever cleared."""
+def _check_ours(folder: Path) -> None:
+    """Only a folder this generator made before (or an empty one) may be replaced."""
     if folder.exists():
         manifest = folder / "batch.yaml"
         generated = manifest.exists() and manifest.read_text().startswith(batches.GENERATED_MARK)
         if not generated and any(folder.iterdir()):
             raise FileExistsError(f"{folder}: exists and was not made by the demo generator; refusing to overwrite")
+
+
+def _prepare(folder: Path) -> Path:
+    if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     return folder
@@ -73,6 +77,8 @@ def make_demo_batches(
     report = progress or (lambda step, done, total: None)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    for name in BATCH_NAMES:  # check all before touching any
+        _check_ours(out / name)
     folders = {name: _prepare(out / name) for name in BATCH_NAMES}
     ss = np.random.SeedSequence(seed)
     (s_seabed, s_rasters, s_model, s_patch, s_2012, s_2015) = ss.spawn(6)
