@@ -29,11 +29,16 @@ def read_bytes(url: str) -> bytes:
 
 
 def resolve(base: str, href: str) -> str:
-    """Resolve a (relative) STAC href against the URL of the document that holds it."""
+    """Resolve a (relative) STAC href against the URL of the document that holds it.
+
+    urljoin only resolves relative paths for schemes it knows, and s3:// is not one of them, so
+    object-store URLs are resolved as if they were http URLs with the bucket as the host.
+    """
     if urlparse(href).scheme:
         return href
-    if base.startswith("s3://"):
-        return "s3://" + urljoin("x://" + base[5:], href)[4:]
+    scheme, sep, rest = base.partition("://")
+    if sep and scheme not in ("file", "http", "https"):
+        return scheme + "://" + urljoin("http://" + rest, href)[len("http://"):]
     return urljoin(base, href)
 
 
