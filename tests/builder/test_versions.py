@@ -78,3 +78,31 @@ def test_publish_is_idempotent_incremental_and_rollback_restores(full_batch, ras
     assert r5.version == 4 and len(list_versions(store)) == 4
     with pytest.raises(PublishError, match="no version 9"):
         rollback(store, 9)
+
+
+def test_a_publish_overtaken_by_another_changes_nothing(full_batch, raster_batch, tmp_path):
+    """Two publishers: the one that finishes second must not drop the first one's batch."""
+    from mpa_builder.build import build
+    from mpa_builder.publish import publish
+
+    store = Store(str(tmp_path / "store"))
+    slow = build(full_batch, tmp_path / "slow")
+
+    class Racing(Store):
+        """Another publisher completes while this one is still uploading assets."""
+
+        raced = False
+
+        def put_file(self, local, key):
+            if not Racing.raced:
+                Racing.raced = True
+                publish_batches([raster_batch], Store(self.url))
+            super().put_file(local, key)
+
+    with pytest.raises(PublishError, match="another publish made version 1"):
+        publish(Racing(store.url), [slow])
+    assert current_state(store).batches.keys() == {"hf2015-mbes"}
+    assert [v["version"] for v in list_versions(store)] == [1]
+    assert check_store(store) == []
+    # run again, it now builds on the other publisher's version
+    assert publish(store, [slow]).version == 2 and current_state(store).batches.keys() == {"hf2015-mbes", "hf2012-auv"}

@@ -126,11 +126,29 @@ def publish(store: Store, builts: list[Built], *, progress: Progress | None = No
     manifest = {"version": version, "batches": dict(sorted(batches.items())), "builder": __version__,
                 "collections": children, "previous": state.version,
                 "published": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    _check_not_overtaken(store, state.version)
+    if store.exists(f"{version_key(version)}/manifest.json"):
+        raise PublishError(f"{store.display_url}: version {version} appeared while publishing; run it again")
     store.write_bytes(f"{version_key(version)}/manifest.json", canonical_json(manifest))
     store.write_bytes(f"{version_key(version)}/catalog.json", canonical_json(root_catalog(version, children, up="../../")))
+    _check_not_overtaken(store, state.version)
     store.write_bytes("catalog.json", canonical_json(root_catalog(version, children)))
     result.version = version
     return result
+
+
+def _check_not_overtaken(store: Store, expected: int) -> None:
+    """Refuse to replace a root another publisher wrote meanwhile (its batches would vanish).
+
+    Checked after the (long) uploads and again just before the root is written. Object stores
+    offer no general compare-and-swap, so this narrows the window to milliseconds rather than
+    closing it: run one publisher per store at a time.
+    """
+    raw = store.read_bytes("catalog.json")
+    now = json.loads(raw).get("mpa:version", 0) if raw else 0
+    if now != expected:
+        raise PublishError(f"{store.display_url}: another publish made version {now} while this one was "
+                           f"running (started from {expected}); nothing was changed, run it again")
 
 
 def rollback(store: Store, version: int) -> StoreState:
