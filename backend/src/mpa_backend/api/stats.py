@@ -134,7 +134,7 @@ class CompareRequest(BaseModel):
     metrics: list[MetricName] = ["density_per_m2", "richness", "hill_q1", "hill_q2"]
     taxa_of_interest: list[str] = Field(default_factory=list)
     n_boot: int = Field(1000, ge=0, le=20000)
-    n_perm: int = Field(9999, ge=0, le=100000)
+    n_perm: int = Field(1999, ge=0, le=100000, description="Monte Carlo permutations (p resolution 1/(n_perm+1))")
     conf: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
 

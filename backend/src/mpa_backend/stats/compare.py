@@ -45,7 +45,7 @@ def permutation_p(a: np.ndarray, b: np.ndarray, n_perm: int, rng: np.random.Gene
     return (1 + hits) / (1 + n_perm)
 
 
-def compare(a, b, *, n_boot: int = 1000, n_perm: int = 9999, conf: float = 0.95, seed: int = 0) -> dict:
+def compare(a, b, *, n_boot: int = 1000, n_perm: int = 1999, conf: float = 0.95, seed: int = 0) -> dict:
     a = np.asarray(a, float)
     b = np.asarray(b, float)
     a, b = a[np.isfinite(a)], b[np.isfinite(b)]
