@@ -127,7 +127,8 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=1_000_000)
     ap.add_argument("--baseline-images", type=int, default=50_000)
     args = ap.parse_args()
-    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}, pandas {pd.__version__}")
+    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}, pandas {pd.__version__}; "
+          f"load average at start {os.getloadavg()[0]:.1f} (other work on the machine slows every number)")
     t = time.perf_counter()
     frame, names = synthetic_frame(args.images)
     print(f"synthetic survey: {len(frame):,} images x {len(names)} taxa ({time.perf_counter() - t:.1f} s to generate)")
@@ -144,7 +145,7 @@ def main() -> None:
     print(f"   naive per-row pandas, {len(sub):,} images: {bt:8.3f} s   ({b_sel:,} in polygon, {b_units:,} units)")
     print(f"   naive scaled x{scale:.0f} to {len(frame):,} images: ~{bt * scale:8.1f} s  -> speed-up ~{bt * scale / vt:,.0f}x")
 
-    st, rows = timed(select, survey, polygon=POLY)
+    st, rows = timed(lambda: select(survey, polygon=POLY))
     ut, table_i = timed(lambda: analysis.unit_table(survey, rows, taxa_of_interest=["taxon_00", "taxon_01"]))
     sm, _ = timed(lambda: analysis.summarise_units(table_i, n_boot=1000, seed=0))
     print(f"   stages: polygon selection {st:.3f} s, sample units + per-unit metrics {ut:.3f} s, "
@@ -159,6 +160,7 @@ def main() -> None:
           + " ".join(f"{r['power']:.2f}" for r in res["curve"]))
     print(f"   naive loop: {bp:8.3f} s   power: " + " ".join(f"{p:.2f}" for p in base)
           + f"   -> speed-up ~{bp / vp:,.0f}x")
+    print(f"\nload average at end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
