@@ -163,6 +163,8 @@ def test_density_route_still_answers_per_substratum(client, published):
     sub = frame[frame.substratum == "rock"]
     assert rock["images"] == len(sub)
     assert rock["density_per_m2"] == pytest.approx(sub[TAXA].to_numpy().sum() / sub["area_seabed_m2"].sum())
+    table = pd.read_csv(io.StringIO(client.get(f"/api/stats/{A}/density?format=csv").text))
+    assert table.set_index("substratum").loc["rock", "images"] == len(sub)
 
 
 def test_comparison_of_two_surveys_matches_scipy_on_the_unit_values(client):

@@ -548,9 +548,11 @@ def survey_options(collection_id: str, snapshot: SnapshotDep, principal: Princip
 @router.get("/{collection_id}/density", response_model=list[SubstratumDensity])
 def density_by_substratum(
     collection_id: str,
+    request: Request,
     snapshot: SnapshotDep,
     principal: PrincipalDep,
-) -> list[SubstratumDensity]:
+    format: FormatQuery = None,
+):
     """Pooled density (all taxa, individuals per m² of seabed) per substratum, over all images."""
     survey = _survey(_readable(snapshot, principal, collection_id))
     total = survey.counts.sum(axis=1)
@@ -560,6 +562,8 @@ def density_by_substratum(
         area = float(survey.area_m2[m].sum())
         out.append(SubstratumDensity(substratum=s, images=int(m.sum()), area_m2=area, individuals=int(total[m].sum()),
                                      density_per_m2=float(total[m].sum() / area)))
+    if _wants_csv(request, format):
+        return _csv([r.model_dump() for r in out], f"{collection_id}-density.csv")
     return out
 
 
