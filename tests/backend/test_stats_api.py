@@ -106,6 +106,9 @@ def test_taxa_of_interest_densities_and_csv_download(client, published):
     by_accept = client.post(f"/api/stats/{A}/summary", json=req, headers={"Accept": "text/csv"})
     assert by_accept.headers["content-type"].startswith("text/csv")
     assert set(pd.read_csv(io.StringIO(by_accept.text))["group"]) >= {"all"}
+    slim = client.post(f"/api/stats/{A}/summary", json={**req, "include_units": False}).json()
+    assert slim["units"] == [] and slim["sample_units"]["units"] == len(body["units"])
+    assert [r["mean"] for r in slim["summary"]] == [r["mean"] for r in body["summary"]]
     bad = client.post(f"/api/stats/{A}/summary?format=csv&table=nope", json=req)
     assert bad.status_code == 422 and "table" in bad.text
 

@@ -93,6 +93,7 @@ class SummaryRequest(BaseModel):
     n_boot: int = Field(1000, ge=0, le=20000)
     conf: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
+    include_units: bool = Field(True, description="list every sample unit (false: summary only, smaller answer)")
 
 
 class RarefactionRequest(BaseModel):
@@ -573,6 +574,7 @@ def _summary(collection: CollectionInfo, req: SummaryRequest) -> SummaryResponse
     table = _unit_table(survey, rows, req.selection, req.units, req.taxa_of_interest)
     u = table.units
     m = table.metrics
+    wanted = range(len(u)) if req.include_units else range(0)
     unit_rows = [
         UnitRow(unit=i, substratum=str(u.substratum[i]), images=int(u.images[i]), area_m2=float(u.area_m2[i]),
                 longitude=float(u.longitude[i]), latitude=float(u.latitude[i]),
@@ -582,7 +584,7 @@ def _summary(collection: CollectionInfo, req: SummaryRequest) -> SummaryResponse
                 hill_q1=_num(m["hill_q1"][i]), hill_q2=_num(m["hill_q2"][i]),
                 pielou_evenness=_num(m["pielou_evenness"][i]), chao1=_num(m["chao1"][i]), coverage=_num(m["coverage"][i]),
                 taxon_density_per_m2={t: _num(v[i]) for t, v in table.taxon_density.items()})
-        for i in range(len(u))
+        for i in wanted
     ]
     summary = analysis.summarise_units(table, n_boot=req.n_boot, conf=req.conf, seed=req.seed)
     return SummaryResponse(
@@ -608,6 +610,8 @@ def summary_post(
     n, mean, SD (ddof = 1), SE, percentile-bootstrap CI of the mean. CSV: `?format=csv&table=summary|units`.
     """
     collection = _readable(snapshot, principal, collection_id)
+    if table == "units":
+        req = req.model_copy(update={"include_units": True})
     return _respond(request, format, table, _summary(collection, req), SUMMARY_TABLES, f"{collection_id}-summary")
 
 
@@ -619,7 +623,7 @@ def summary_get(
     start: datetime | None = None, end: datetime | None = None,
     taxa: Annotated[list[str] | None, Query()] = None, taxa_of_interest: Annotated[list[str] | None, Query()] = None,
     target_area_m2: Annotated[float, Query(gt=0)] = 150.0, partial: Literal["drop", "keep"] = "drop",
-    n_boot: Annotated[int, Query(ge=0, le=20000)] = 1000, seed: int = 0,
+    n_boot: Annotated[int, Query(ge=0, le=20000)] = 1000, seed: int = 0, include_units: bool = True,
     format: FormatQuery = None, table: TableQuery = None,
 ):
     """The same as POST, with the selection in the query string (for links and CSV downloads)."""
@@ -636,7 +640,8 @@ def summary_get(
                                               "msg": "bbox must be four comma-separated numbers"}])
     req = SummaryRequest(selection=Selection(bbox=box, substrata=substratum, habitats=habitat, start=start, end=end, taxa=taxa),
                          units=UnitOptions(target_area_m2=target_area_m2, partial=partial),
-                         taxa_of_interest=taxa_of_interest or [], n_boot=n_boot, seed=seed)
+                         taxa_of_interest=taxa_of_interest or [], n_boot=n_boot, seed=seed,
+                         include_units=include_units or table == "units")
     return _respond(request, format, table, _summary(collection, req), SUMMARY_TABLES, f"{collection_id}-summary")
 
 
