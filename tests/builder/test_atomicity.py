@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mpa_builder.build import Built, build
+from mpa_builder.errors import PublishError
 from mpa_builder.publish import publish
 from mpa_builder.stac_check import check_store, walk
 from mpa_builder.store import Store
@@ -131,21 +132,23 @@ class FailingStore(Store):
         super().put_file(local, key)
 
 
-def test_store_errors_leave_previous_catalogue_intact(staged, store_url):
+def test_store_errors_leave_previous_catalogue_intact(staged, tmp_path):
+    """Store failures at every position (S3 outages are the next test, with a real server)."""
+    store_url = f"file://{tmp_path / 'store'}"
     store = Store(store_url)
     publish(store, [staged["raster"]])
     before = _reachable(store)
     # Every attempt fails at its 4th write; objects written by earlier attempts are reused, so
     # the failure point walks through assets, items, collections, the version record and the root.
     failed_on: list[int] = []
-    step = 4 if store_url.startswith("file:") else 7
+    step = 4
     while True:
         flaky = FailingStore(store_url, step)
         try:
             result = publish(flaky, [staged["raster"], staged["full"]])
             break
-        except OSError as exc:
-            assert "injected" in str(exc)
+        except PublishError as exc:
+            assert "injected" in str(exc) and "the published catalogue (version 1) is unchanged" in str(exc)
             failed_on.append(flaky.writes)
             assert _reachable(store) == before
             assert len(failed_on) < 40, "publishing does not make progress"
@@ -157,7 +160,7 @@ def test_store_errors_leave_previous_catalogue_intact(staged, store_url):
     publish(other, [staged["raster"]])
     before = _reachable(other)
     for key in ("versions/v0002/manifest.json", "versions/v0002/catalog.json", "catalog.json"):
-        with pytest.raises(OSError, match="injected"):
+        with pytest.raises(PublishError, match="injected"):
             publish(FailingStore(other.url, fail_key=key), [staged["raster"], staged["full"]])
         assert _reachable(other) == before
 
@@ -184,3 +187,35 @@ def test_killed_cli_publish_leaves_previous_root(staged, full_batch, tmp_path):
     assert proc.returncode == -signal.SIGKILL, "the publish finished before it could be killed"
     assert store.read_bytes("catalog.json") == root
     assert _reachable(store) == before and check_store(store) == []
+
+
+def test_s3_server_stopping_mid_publish_leaves_previous_catalogue(staged, tmp_path):
+    """A real outage: the SeaweedFS process is killed during the uploads, then started again on
+    the same data; the catalogue it serves is the previous one, whole."""
+    from tests.fixtures.seaweedfs import restart_seaweedfs, start_seaweedfs, stop_seaweedfs
+
+    server = start_seaweedfs(tmp_path / "weed")
+    try:
+        bucket = server.make_bucket("outage")
+        with server.environ():
+            url = f"s3://{bucket}/mpa"
+            publish(Store(url), [staged["raster"]])
+            before = _reachable(Store(url))
+
+            class Outage(Store):
+                puts = 0
+
+                def put_file(self, local, key):
+                    Outage.puts += 1
+                    if Outage.puts == 3:
+                        stop_seaweedfs(server)  # the store goes away between two uploads
+                    super().put_file(local, key)
+
+            with pytest.raises(PublishError, match="the published catalogue \\(version 1\\) is unchanged"):
+                publish(Outage(url), [staged["raster"], staged["full"]])
+            server = restart_seaweedfs(server)
+            store = Store(url)
+            assert _reachable(store) == before and check_store(store) == []
+            assert publish(store, [staged["raster"], staged["full"]]).version == 2
+    finally:
+        stop_seaweedfs(server)

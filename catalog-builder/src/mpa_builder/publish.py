@@ -50,7 +50,10 @@ class PublishResult:
 
 def current_state(store: Store) -> StoreState:
     """What the root catalog.json says is published now (its version's manifest has the details)."""
-    raw = store.read_bytes("catalog.json")
+    try:
+        raw = store.read_bytes("catalog.json")
+    except Exception as exc:  # unreachable endpoint, bad credentials, missing bucket
+        raise PublishError(f"{store.display_url}: cannot read the store ({type(exc).__name__}: {exc})") from exc
     if raw is None:
         return StoreState(0)
     root = json.loads(raw)
@@ -110,29 +113,39 @@ def publish(store: Store, builts: list[Built], *, progress: Progress | None = No
         assets, items, colls = _stage_files(b.stage)
         files += [(p, p.relative_to(b.stage).as_posix()) for p in assets + items + colls]
     result = PublishResult(0, [b.survey for b in changed], unchanged)
-    for n, (path, key) in enumerate(files, 1):
+    key = ""
+    try:
+        for n, (path, key) in enumerate(files, 1):
+            if store.exists(key):
+                result.reused += 1
+            else:
+                store.put_file(path, key)
+                result.uploaded += 1
+            if progress:
+                progress(f"upload {key.rsplit('/', 1)[-1]}", n, len(files))
+        # 3: the version record, then 4: the root, last
+        version = max([state.version, *existing_versions(store)]) + 1
+        batches = {**{k: v for k, v in state.batches.items() if k not in surveys},
+                   **{b.survey: b.batch_sha256 for b in changed}}
+        children = sorted(kept + new, key=lambda c: c["id"])
+        manifest = {"version": version, "batches": dict(sorted(batches.items())), "builder": __version__,
+                    "collections": children, "previous": state.version,
+                    "published": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        _check_not_overtaken(store, state.version)
+        key = f"{version_key(version)}/manifest.json"
         if store.exists(key):
-            result.reused += 1
-        else:
-            store.put_file(path, key)
-            result.uploaded += 1
-        if progress:
-            progress(f"upload {key.rsplit('/', 1)[-1]}", n, len(files))
-    # 3: the version record, then 4: the root, last
-    version = max([state.version, *existing_versions(store)]) + 1
-    batches = {**{k: v for k, v in state.batches.items() if k not in surveys},
-               **{b.survey: b.batch_sha256 for b in changed}}
-    children = sorted(kept + new, key=lambda c: c["id"])
-    manifest = {"version": version, "batches": dict(sorted(batches.items())), "builder": __version__,
-                "collections": children, "previous": state.version,
-                "published": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    _check_not_overtaken(store, state.version)
-    if store.exists(f"{version_key(version)}/manifest.json"):
-        raise PublishError(f"{store.display_url}: version {version} appeared while publishing; run it again")
-    store.write_bytes(f"{version_key(version)}/manifest.json", canonical_json(manifest))
-    store.write_bytes(f"{version_key(version)}/catalog.json", canonical_json(root_catalog(version, children, up="../../")))
-    _check_not_overtaken(store, state.version)
-    store.write_bytes("catalog.json", canonical_json(root_catalog(version, children)))
+            raise PublishError(f"{store.display_url}: version {version} appeared while publishing; run it again")
+        store.write_bytes(key, canonical_json(manifest))
+        key = f"{version_key(version)}/catalog.json"
+        store.write_bytes(key, canonical_json(root_catalog(version, children, up="../../")))
+        _check_not_overtaken(store, state.version)
+        key = "catalog.json"
+        store.write_bytes(key, canonical_json(root_catalog(version, children)))
+    except PublishError:
+        raise
+    except Exception as exc:  # any store failure: S3 errors, connection loss, full disk
+        raise PublishError(f"{store.display_url}: writing {key or 'the store'} failed ({type(exc).__name__}: {exc}); "
+                           f"the published catalogue (version {state.version}) is unchanged") from exc
     result.version = version
     return result
 
