@@ -88,3 +88,11 @@ def test_site_is_derived_from_the_catalogue_extent(api_client) -> None:
     lon, lat = site["center"]
     assert west < lon < east and south < lat < north
     assert -8.6 < lon < -7.6 and 50.0 < lat < 50.6, "the demo is centred on Haig Fras"
+
+
+def test_locked_layers_carry_nothing_derived_from_their_data(api_client) -> None:
+    locked = [layer for layer in api_client.get("/api/layers").json() if layer["locked"]]
+    assert locked, "the demo's sidescan is restricted"
+    for layer in locked:
+        assert layer["tiles"] == [] and layer["tilejson"] is None and layer["data"] is None
+        assert layer["render"] == {} and layer["legend"] is None and layer["items"] == []

@@ -131,6 +131,11 @@ def layer_for(c: CollectionInfo, locked: bool) -> Layer | None:
         id=c.id, title=c.title, theme=c.theme, kind=c.kind, access=c.access, locked=locked,
         bbox=c.bbox, items=sorted(c.items),
     )
+    if locked:
+        # A locked layer says what and where it is, nothing derived from its data: its render
+        # rescale is the p2–p98 of the restricted values, and its item ids name survey files.
+        kind_type = {"raster": "raster", "vector": "vector"}.get(c.kind, "points")
+        return Layer(**{**base, "items": []}, type=kind_type)
     if c.kind == "raster" and c.items:
         item = sorted(c.items)[0]
         render = _render_params(c) or {"assets": ["data"]}
