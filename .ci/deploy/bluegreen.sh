@@ -3,7 +3,7 @@
 #
 #   bluegreen.sh deploy <image tag>   bring up the idle colour, wait until it is ready, switch the
 #                                     edge nginx to it, stop the old colour; roll back on failure
-#   bluegreen.sh rollback             switch back to the previous colour (if it is still running)
+#   bluegreen.sh rollback             switch back to the previous colour and the release it ran
 #   bluegreen.sh status               which colour is live, and on which port
 #
 # Layout on the host (MPA_DEPLOY_DIR, default: the current directory): docker-compose.yml, .env,
@@ -31,6 +31,7 @@ EDGE_URL="${MPA_EDGE_URL:-http://127.0.0.1}"
 BLUE_PORT="${MPA_BLUE_PORT:-8081}"
 GREEN_PORT="${MPA_GREEN_PORT:-8082}"
 TIMEOUT_S="${MPA_DEPLOY_TIMEOUT_S:-180}"
+EDGE_TIMEOUT_S="${MPA_EDGE_TIMEOUT_S:-60}"
 DRAIN_S="${MPA_DRAIN_S:-30}"
 # Paths polled through a colour's front end before it gets traffic (all must answer 2xx).
 CHECK_PATHS="${MPA_CHECK_PATHS:-/healthz /api/health}"
@@ -48,20 +49,28 @@ compose() { # compose <project> <args…>
   $COMPOSE -p "$project" $COMPOSE_FILES "$@"
 }
 
-# Poll until every check path answers 2xx through the colour's port, or the deadline passes.
+# Poll until every check path answers 2xx at <base>, or <timeout> seconds pass. With <upstream>
+# (host:port), the answer must also come from that upstream: the edge names the upstream that
+# served a request carrying "X-MPA-Probe: 1" in X-MPA-Upstream (docs/deploy/edge-nginx.conf), so a
+# worker still running the previous configuration right after a reload does not count.
 wait_ready() {
-  local base="$1" deadline=$(( $(date +%s) + TIMEOUT_S )) path failing
+  local base="$1" timeout="${2:-$TIMEOUT_S}" upstream="${3:-}" deadline path failing headers
+  deadline=$(( $(date +%s) + timeout ))
   while :; do
     failing=""
     for path in $CHECK_PATHS; do
-      curl -fsS -o /dev/null --max-time 5 "$base$path" || failing="$failing $path"
+      if ! headers="$(curl -fsS -o /dev/null -D - --max-time 5 -H 'X-MPA-Probe: 1' "$base$path")"; then
+        failing="$failing $path"
+      elif [ -n "$upstream" ] && ! printf '%s' "$headers" | tr -d '\r' | grep -qix "x-mpa-upstream: $upstream"; then
+        failing="$failing $path(not yet from $upstream)"
+      fi
     done
     [ -z "$failing" ] && return 0
     if [ "$(date +%s)" -ge "$deadline" ]; then
-      log "not ready after ${TIMEOUT_S}s at $base:$failing"
+      log "not ready after ${timeout}s at $base:$failing"
       return 1
     fi
-    sleep 2  # poll interval
+    sleep 1  # poll interval
   done
 }
 
@@ -82,7 +91,7 @@ switch_to() { # switch_to <colour>: edge -> colour; on any failure restore the p
   port="$(port_of "$colour")"
   if [ -f "$EDGE_UPSTREAM_FILE" ]; then cp -f "$EDGE_UPSTREAM_FILE" "$backup"; else rm -f "$backup"; fi
   write_upstream "$port"
-  if reload_edge && wait_ready "$EDGE_URL"; then
+  if reload_edge && wait_ready "$EDGE_URL" "$EDGE_TIMEOUT_S" "127.0.0.1:$port"; then
     return 0
   fi
   log "edge check failed after switching to $colour: restoring the previous upstream"
@@ -146,8 +155,11 @@ rollback() {
   [ -n "$previous" ] || die "no previous colour recorded"
   MPA_IMAGE_TAG="$(cat "$STATE_DIR/tag.$previous")"
   export MPA_IMAGE_TAG MPA_HTTP_BIND=127.0.0.1 MPA_HTTP_PORT="$(port_of "$previous")"
+  # `up`, not `start`: the previous colour may have been stopped after the switch or removed by a
+  # failed deployment since; either way it comes back with the release it last ran.
   # shellcheck disable=SC2086
-  compose "mpa-$previous" start $APP_SERVICES
+  compose "mpa-$previous" up -d --no-deps --wait --wait-timeout "$TIMEOUT_S" $APP_SERVICES \
+    || die "$previous ($MPA_IMAGE_TAG) does not get healthy; $live stays live"
   wait_ready "http://127.0.0.1:$(port_of "$previous")" || die "$previous does not get ready; $live stays live"
   switch_to "$previous" || die "switch back to $previous failed; $live stays live"
   echo "$previous" > "$STATE_DIR/active"
