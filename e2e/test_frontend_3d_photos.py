@@ -15,6 +15,7 @@ def test_3d_terrain_loads_on_demand_and_renders(page: Page, stack, output_dir) -
     bathy = layer_where(layers, theme="bathymetry", type="raster", locked=False)
     lon, lat = bbox_center(bathy["bbox"])
     chunks: list[str] = []
+    page.set_viewport_size({"width": 900, "height": 560})  # software WebGL: fewer pixels, faster frames
     page.on("request", lambda r: chunks.append(r.url) if "/assets/terrain3d" in r.url else None)
     open_map(page, stack.url, f"#map=11/{lat}/{lon}/0/0")
     wait_idle(page)
@@ -45,6 +46,7 @@ def test_gallery_shows_photos_in_view_and_opens_one(page: Page, stack, output_di
     open_map(page, stack.url, f"#map=14/{lat}/{lon}/0/0")
     page.get_by_test_id("tab-photos").click()
     expect(page.get_by_test_id("gallery-item").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_test_id("gallery-count")).to_have_attribute("data-loading", "false", timeout=30_000)
     count = int(page.get_by_test_id("gallery-count").inner_text().split()[0])
     assert count > 0
     first = page.get_by_test_id("gallery-item").first.locator("img")

@@ -71,6 +71,14 @@ def test_toggling_vector_and_point_layers_draws_them(page: Page, stack, layers, 
     after = map_pixels(page, str(output_dir / "frontend-habitats.png"))
     changed = (abs(after - before).sum(axis=2) > 30).mean()
     assert changed > 0.05, f"habitat polygons changed only {changed:.1%} of the map"
+    # A click on a polygon tells which habitat it is.
+    box = page.get_by_test_id("map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)
+    popup = page.get_by_test_id(f"popup-{habitat['id']}")
+    expect(popup).to_be_visible()
+    assert popup.locator("td").count() > 0
+    page.keyboard.press("Escape")
+    page.locator(".maplibregl-popup-close-button").click()
 
     with page.expect_response(lambda r: r.url.endswith(f"/api/collections/{images['id']}/points") and r.status == 200) as pts:
         page.get_by_test_id(f"layer-toggle-{images['id']}").check()

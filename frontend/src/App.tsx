@@ -145,7 +145,7 @@ export function App() {
       </header>
 
       {signInOpen && !signedIn && (
-        <div className="modal-backdrop" onClick={() => setSignInOpen(false)}>
+        <div className="modal-backdrop" onClick={() => setSignInOpen(false)} onKeyDown={(e) => e.key === "Escape" && setSignInOpen(false)}>
           <div className="modal" role="dialog" aria-modal="true" aria-labelledby="signin-title" onClick={(e) => e.stopPropagation()} data-testid="signin-dialog">
             <h2 id="signin-title">Sign in</h2>
             <p>Sign in to see restricted survey layers you have been granted.</p>

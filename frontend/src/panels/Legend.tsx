@@ -50,7 +50,7 @@ export function Legend({ layer, ui, token }: { layer: LayerDescriptor; ui: Layer
       <ul className="legend legend-classes" data-testid={`legend-${layer.id}`}>
         {swatches.length === 0 && (
           <li>
-            <span className="swatch" style={{ background: layer.theme === "boundary" ? "transparent" : "#4fc3a1", borderColor: "#fff" }} />
+            {layer.theme === "boundary" ? <span className="swatch-line" aria-hidden="true" /> : <span className="swatch" style={{ background: "#4fc3a1" }} />}
             {layer.theme === "boundary" ? "boundary" : "polygons"}
           </li>
         )}

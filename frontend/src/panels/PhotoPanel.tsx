@@ -87,8 +87,9 @@ export default function PhotoPanel({ layers, points, bounds, photo, onPhoto, tok
   if (!imageLayers.length) return <p className="muted">No seabed image layer you may see is published.</p>;
   return (
     <div data-testid="gallery-panel">
-      <p className="small muted" data-testid="gallery-count">
-        {loading ? "Loading image positions…" : `${visible.length} image${visible.length === 1 ? "" : "s"} in view`}
+      <p className="small muted" data-testid="gallery-count" data-loading={loading}>
+        {`${visible.length} image${visible.length === 1 ? "" : "s"} in view`}
+        {loading && " (loading more positions…)"}
         {visible.length > MAX_THUMBS && ` (first ${MAX_THUMBS} shown; zoom in for the rest)`}
       </p>
       {loading && <Spinner />}
