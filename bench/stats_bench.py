@@ -145,9 +145,9 @@ def main() -> None:
     print(f"   naive per-row pandas, {len(sub):,} images: {bt:8.3f} s   ({b_sel:,} in polygon, {b_units:,} units)")
     print(f"   naive scaled x{scale:.0f} to {len(frame):,} images: ~{bt * scale:8.1f} s  -> speed-up ~{bt * scale / vt:,.0f}x")
 
-    st, rows = timed(lambda: select(survey, polygon=POLY))
-    ut, table_i = timed(lambda: analysis.unit_table(survey, rows, taxa_of_interest=["taxon_00", "taxon_01"]))
-    sm, _ = timed(lambda: analysis.summarise_units(table_i, n_boot=1000, seed=0))
+    st, rows = timed(lambda: select(survey, polygon=POLY), repeat=3)
+    ut, table_i = timed(lambda: analysis.unit_table(survey, rows, taxa_of_interest=["taxon_00", "taxon_01"]), repeat=3)
+    sm, _ = timed(lambda: analysis.summarise_units(table_i, n_boot=1000, seed=0), repeat=3)
     print(f"   stages: polygon selection {st:.3f} s, sample units + per-unit metrics {ut:.3f} s, "
           f"summaries with bootstrap {sm:.3f} s")
 
