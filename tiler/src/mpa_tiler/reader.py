@@ -8,14 +8,55 @@ from __future__ import annotations
 
 from typing import Any
 
+import threading
+from collections import OrderedDict
+
 import attr
-from rio_tiler.io import STACReader
+import rasterio
+from rio_tiler.io import Reader, STACReader
 
 from mpa_tiler.catalog import Layer
 
 
+_local = threading.local()
+HANDLES_PER_THREAD = 8
+
+
+def _thread_handles() -> OrderedDict:
+    handles = getattr(_local, "handles", None)
+    if handles is None:
+        handles = _local.handles = OrderedDict()
+    return handles
+
+
+@attr.s
+class PooledReader(Reader):
+    """rio-tiler's Reader on a dataset handle kept open by this thread across requests.
+
+    Why: catalogue assets are immutable (content-addressed), so a handle never goes stale, and
+    reopening one per tile throws away the parsed header and GDAL's decoded-block cache — which
+    neighbouring tiles (and, over S3, network round trips) would reuse. GDAL handles are not
+    thread-safe, hence one small LRU of handles per worker thread.
+    """
+
+    def __attrs_post_init__(self):
+        if self.dataset is None and isinstance(self.input, str):
+            handles = _thread_handles()
+            dataset = handles.get(self.input)
+            if dataset is None or dataset.closed:
+                dataset = rasterio.open(self.input)
+                handles[self.input] = dataset
+                while len(handles) > HANDLES_PER_THREAD:
+                    _, old = handles.popitem(last=False)
+                    old.close()
+            handles.move_to_end(self.input)
+            self.dataset = dataset
+        super().__attrs_post_init__()
+
+
 @attr.s
 class CatalogueItemReader(STACReader):
+    reader: type = attr.ib(default=PooledReader)
     def __attrs_post_init__(self):
         if isinstance(self.input, Layer):
             self.item = self.input.stac_item
