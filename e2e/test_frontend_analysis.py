@@ -61,6 +61,18 @@ def test_polygon_statistics_are_the_apis(page: Page, stack, output_dir) -> None:
     expect(panel.get_by_test_id("cumulative-chart").locator("path[data-series]")).to_be_visible(timeout=60_000)
     page.screenshot(path=str(output_dir / "frontend-analysis.png"))
 
+    # Species of conservation interest: densities the API reports for the chosen taxon.
+    taxon = api["taxa"][0]
+    panel.get_by_test_id("interest-picker").locator("summary").click()
+    with page.expect_request(lambda r: r.url.endswith("/summary") and taxon in (r.post_data or ""), timeout=30_000) as with_taxon:
+        panel.get_by_test_id(f"interest-{taxon}").check()
+    expect(panel.get_by_test_id("interest-table")).to_be_visible(timeout=60_000)
+    api_taxon = get_json(f"{stack.api}/api/stats/{table['id']}/summary", json.loads(with_taxon.value.post_data))
+    row = next(r for r in api_taxon["summary"] if r["group"] == "all" and r["taxon"] == taxon)
+    shown = panel.get_by_test_id("interest-table").locator("td[data-mean]").first.get_attribute("data-mean")
+    assert float(shown) == row["mean"]
+    api = api_taxon
+
     with page.expect_download() as download:
         panel.get_by_test_id("csv-summary").click()
     text = open(download.value.path(), encoding="utf-8").read()

@@ -157,6 +157,10 @@ export function polygonSelection(vertices: LonLat[] | null | undefined): Selecti
   return vertices && vertices.length >= 3 ? { polygon: { type: "Polygon", coordinates: [closeRing(vertices)] } } : {};
 }
 
+export function summaryBody(selection: Selection, target_area_m2: number, n_boot = 500, taxa_of_interest: string[] = []) {
+  return { selection, units: { target_area_m2 }, n_boot, taxa_of_interest };
+}
+
 export interface RarefactionBody {
   selection: Selection;
   by_substratum: boolean;
@@ -182,8 +186,8 @@ export function analyticPowerUrl(p: { delta_percent: number; cv: number; alpha: 
 const base = (c: string) => `/api/stats/${encodeURIComponent(c)}`;
 
 export const stats = {
-  summary: (c: string, selection: Selection, target_area_m2: number, n_boot = 500) =>
-    postJSON<SummaryResponse>(`${base(c)}/summary`, { selection, units: { target_area_m2 }, n_boot }),
+  summary: (c: string, selection: Selection, target_area_m2: number, n_boot = 500, taxa_of_interest: string[] = []) =>
+    postJSON<SummaryResponse>(`${base(c)}/summary`, summaryBody(selection, target_area_m2, n_boot, taxa_of_interest)),
   rarefaction: (c: string, body: RarefactionBody) => postJSON<RarefactionResponse>(`${base(c)}/rarefaction`, body),
   cumulative: (c: string, selection: Selection, target_area_m2: number) =>
     postJSON<CumulativeResponse>(`${base(c)}/cumulative`, { selection, units: { target_area_m2 }, orderings: 50 }),

@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from "react";
 import type { LayerDescriptor } from "../api/types";
-import { downloadCsv, polygonSelection, rarefactionBody, stats, type SummaryRow } from "../api/stats";
+import { downloadCsv, polygonSelection, rarefactionBody, stats, summaryBody, type SummaryRow } from "../api/stats";
 import type { PointData } from "../api/points";
 import { ringAreaM2, type LonLat } from "../lib/geometry";
 import { SERIES_COLORS, metricLabel, rarefactionSeries } from "../lib/metrics";
@@ -48,7 +48,9 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
   const selection = useMemo(() => polygonSelection(polygon), [polygon]);
   const selKey = JSON.stringify(selection);
 
-  const summary = useAsync(active ? () => stats.summary(active, selection, targetArea) : null, [active, selKey, targetArea]);
+  const [interest, setInterest] = useState<string[]>([]);
+  const summary = useAsync(active ? () => stats.summary(active, selection, targetArea, 500, interest) : null, [active, selKey, targetArea, interest.join(",")]);
+  const taxaList = summary.data?.taxa ?? []; // kept while a new answer loads (useAsync keeps data)
   const [withCI, setWithCI] = useState(false);
   const rareBody = rarefactionBody(selection, withCI);
   const rarefaction = useAsync(active ? () => stats.rarefaction(active, rareBody) : null, [active, selKey, withCI]);
@@ -67,7 +69,8 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
     setCsvError(null);
     downloadCsv(url, body, table, name).catch((e: Error) => setCsvError(e.message));
   };
-  const summaryBody = { selection, units: { target_area_m2: targetArea }, n_boot: 500 };
+  const body = summaryBody(selection, targetArea, 500, interest);
+  const interestRows = rows.filter((r) => r.group === "all" && r.metric === "density_per_m2" && r.taxon);
 
   return (
     <div className="analysis" data-testid="analysis-panel">
@@ -153,12 +156,42 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
               })}
             />
             <div className="row">
-              <button type="button" onClick={() => csv(`/api/stats/${active}/summary`, summaryBody, "summary", `${active}-summary.csv`)} data-testid="csv-summary">CSV: summary</button>
-              <button type="button" onClick={() => csv(`/api/stats/${active}/summary`, summaryBody, "units", `${active}-units.csv`)} data-testid="csv-units">CSV: sample units</button>
+              <button type="button" onClick={() => csv(`/api/stats/${active}/summary`, body, "summary", `${active}-summary.csv`)} data-testid="csv-summary">CSV: summary</button>
+              <button type="button" onClick={() => csv(`/api/stats/${active}/summary`, body, "units", `${active}-units.csv`)} data-testid="csv-units">CSV: sample units</button>
             </div>
           </>
         )}
         {csvError && <ErrorBanner error={csvError} />}
+      </section>
+
+      <section>
+        <h3>Species of conservation interest</h3>
+        <details data-testid="interest-picker">
+          <summary className="small">Choose taxa ({interest.length} chosen of {taxaList.length})</summary>
+          <div className="taxa-list">
+            {taxaList.map((t) => (
+              <label key={t} className="small">
+                <input type="checkbox" checked={interest.includes(t)} onChange={(e) => setInterest((cur) => (e.target.checked ? [...cur, t] : cur.filter((x) => x !== t)))} data-testid={`interest-${t}`} /> {t.replace(/_/g, " ")}
+              </label>
+            ))}
+          </div>
+        </details>
+        {interestRows.length > 0 && (
+          <table className="data" data-testid="interest-table">
+            <thead>
+              <tr><th>Taxon</th><th>Density mean [95% CI]</th><th>n</th></tr>
+            </thead>
+            <tbody>
+              {interestRows.map((r) => (
+                <tr key={r.taxon!}>
+                  <td><i>{r.taxon!.replace(/_/g, " ")}</i> <span className="muted">({r.unit})</span></td>
+                  <td data-mean={r.mean ?? ""}>{fmtCI(r)}</td>
+                  <td>{r.n}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
       </section>
 
       <section>
