@@ -189,7 +189,8 @@ export function MapView(props: MapViewProps) {
       import("./terrain3d")
         .then((t) => {
           if (cancelled) return;
-          t.enableTerrain(map, terrariumTiles(bathy, window.location.origin), props.exaggeration, bathy.maxzoom, bounds(bathy.bbox));
+          // Relief finer than ~5 m/px adds requests, not shape: MapLibre overzooms the DEM beyond z15.
+          t.enableTerrain(map, terrariumTiles(bathy, window.location.origin), props.exaggeration, Math.min(bathy.maxzoom, 15), bounds(bathy.bbox));
           setTerrainState("on");
         })
         .catch(() => !cancelled && setTerrainState("error"));

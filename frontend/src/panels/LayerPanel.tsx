@@ -45,7 +45,7 @@ export function LayerPanel(props: Props) {
         <ol className="draw-order" data-testid="draw-order">
           {visible.map((id, i) => (
             <li key={id} data-testid={`order-${id}`}>
-              <span className="order-title">{byId.get(id)!.title}</span>
+              <span className="order-title" title={byId.get(id)!.title}>{byId.get(id)!.title}</span>
               <button type="button" aria-label={`Move ${byId.get(id)!.title} up`} disabled={i === 0} onClick={() => setStack((s) => ({ ...s, order: moveLayer(s.order, (x) => !!s.ui[x]?.visible && byId.has(x), id, -1) }))} data-testid={`layer-up-${id}`}>
                 <Icon name="up" size={12} />
               </button>
@@ -90,7 +90,7 @@ function LayerRow({ layer, ui, setUi, collection, token, signedIn, onSignIn, onZ
       <li className="layer-row locked" data-testid={`layer-${layer.id}`}>
         <div className="layer-head">
           <span className="lock"><Icon name="lock" title="Restricted" /></span>
-          <span className="layer-title">{layer.title}</span>
+          <span className="layer-title" title={layer.title}>{layer.title}</span>
         </div>
         <p className="muted small" data-testid={`locked-${layer.id}`}>
           Restricted data.{" "}
@@ -111,7 +111,7 @@ function LayerRow({ layer, ui, setUi, collection, token, signedIn, onSignIn, onZ
       <div className="layer-head">
         <label className="toggle">
           <input type="checkbox" checked={ui.visible} onChange={(e) => setUi({ visible: e.target.checked })} data-testid={`layer-toggle-${layer.id}`} />
-          <span className="layer-title">{layer.title}</span>
+          <span className="layer-title" title={layer.title}>{layer.title}</span>
         </label>
         {layer.access === "restricted" && <span className="badge" title="Restricted: you have access">restricted</span>}
         <button type="button" className="icon" aria-label={`Zoom to ${layer.title}`} title="Zoom to layer" onClick={() => onZoom(layer.bbox)} data-testid={`layer-zoom-${layer.id}`}>
