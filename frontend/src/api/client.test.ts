@@ -9,7 +9,7 @@ describe("API errors say what and where", () => {
   it("names the URL, the status and FastAPI's field-level messages", async () => {
     const body = { detail: [{ loc: ["body", "selection", "polygon"], msg: "polygon must be closed", type: "value_error" }] };
     vi.stubGlobal("fetch", async () => new Response(JSON.stringify(body), { status: 422 }));
-    const err = await getJSON("/api/stats/x/summary").catch((e) => e);
+    const err = (await getJSON("/api/stats/x/summary").catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.message).toBe("/api/stats/x/summary: HTTP 422 body.selection.polygon: polygon must be closed");
