@@ -126,7 +126,7 @@ class Seabed:
         rockness = smoothstep(1.0, 0.8, r)
         dome = np.clip(1.0 - r, 0.0, 1.0)
         crest = fbm(xs, ys, 3000.0, self.k_crest, octaves=4, min_spacing=CLASS_MIN_SPACING_M)
-        relief_smooth = rockness * (9.0 + 30.0 * dome**0.8 * (0.8 + 0.2 * crest))
+        relief_smooth = rockness * (8.0 + 26.0 * dome**0.8 * (0.8 + 0.2 * crest))
 
         rough = fbm(xs, ys, 1400.0, self.k_rough, octaves=9, gain=0.56, min_spacing=fine, ridged=True)
         joints = self._joints(xs, ys, cell)
@@ -139,7 +139,7 @@ class Seabed:
         apron = r < 1.12
         habitat[apron] = np.where(sed[apron] < -0.35, 4, 3)
         rock = r < 0.9
-        habitat[rock] = np.where(relief_smooth[rock] > 27.0, 1, 2)
+        habitat[rock] = np.where(relief_smooth[rock] > 21.0, 1, 2)
 
         depth = self._regional(xs, ys) + relief + self._sediment_texture(xs, ys, cell, rockness, sed)
         return Fields(depth=depth, habitat=habitat, rockness=rockness, footprint=self.footprint(xs, ys), roughness=rough)
