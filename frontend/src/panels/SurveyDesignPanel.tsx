@@ -14,6 +14,7 @@ import { useAsync } from "../lib/useAsync";
 import { LineChart } from "../charts/LineChart";
 import { ErrorBanner, Spinner } from "./Status";
 import { tableLayers } from "./AnalysisPanel";
+import { meanImageArea, simulationGrid } from "../lib/design";
 
 interface Props {
   layers: LayerDescriptor[];
@@ -37,12 +38,6 @@ function NumberField({ label, value, onChange, min, max, step, testid }: { label
       {!valid && <span className="field-error">{min}–{max}</span>}
     </label>
   );
-}
-
-/** Mean seabed area of one annotated image tile, from the table's points (`area_seabed_m2`). */
-export function meanImageArea(fc: GeoJSON.FeatureCollection | undefined): number | null {
-  const areas = (fc?.features ?? []).map((f) => Number(f.properties?.area_seabed_m2)).filter((a) => Number.isFinite(a) && a > 0);
-  return areas.length ? areas.reduce((a, b) => a + b, 0) / areas.length : null;
 }
 
 export default function SurveyDesignPanel({ layers, points, center, onCircle, onFit }: Props) {
@@ -76,7 +71,7 @@ export default function SurveyDesignPanel({ layers, points, center, onCircle, on
   const [simMetric, setSimMetric] = useState<"density" | "richness">("density");
   const [simRun, setSimRun] = useState(0);
   const simulation = useAsync(
-    simRun && active ? () => stats.simulatedPower(active, { metric: simMetric, delta_percent: delta, alpha, power, tails, replicates: 300, units: { target_area_m2: unitArea } }) : null,
+    simRun && active ? () => stats.simulatedPower(active, { metric: simMetric, delta_percent: delta, alpha, power, tails, replicates: 300, units: { target_area_m2: unitArea }, n_per_group: simulationGrid(analytic.data?.n_per_group_exact_ceil) }) : null,
     [simRun],
   );
 
