@@ -19,6 +19,7 @@ size n the rarefied value is interpolated linearly between floor(m) and ceil(m),
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from scipy import special, stats
@@ -166,44 +167,57 @@ def observed(x, units: int | None = None) -> dict[int, float]:
     return {0: float(len(r.x)), 1: float(np.exp(-np.sum(p * np.log(p)))), 2: float(1 / np.sum(p * p))}
 
 
-def _hypergeom_expect(x: np.ndarray, n: float, m: int, g) -> float:
-    """sum_i E[g(Y_i)], Y_i ~ Hypergeometric(n, X_i, m): the rarefied sum over f_k(m) of Chao et al. 2014.
+def _shannon_rarefied_many(r: Reference, ms: np.ndarray) -> np.ndarray:
+    """Rarefied exp(Shannon) at many integer sizes m at once (Chao et al. 2014, eq. 5 with f_k(m)).
 
-    Only a window of ±10 SD around each mean carries mass (the rest is < 1e-22), so the sum costs
-    O(taxa × window) instead of O(taxa × m). The log-pmf is exact (log-gamma) at the window's low
-    end and continued by the ratio pmf(k+1)/pmf(k) = (X-k)(m-k) / ((k+1)(n-X-m+k+1)), cumulated in
-    logs — a few flops per term instead of nine log-gamma calls.
+    For each (size, taxon) pair, Y ~ Hypergeometric(n, X, m); only a window of ±10 SD around the
+    mean carries mass (the rest is < 1e-22), so the sum costs O(pairs × window) instead of
+    O(pairs × m). The log-pmf comes from a table of ln j! (gathers, no transcendental calls but
+    one exp per term). Pairs are bucketed by window width (powers of two) so rare taxa do not pay
+    for the common ones' windows, and all sizes share the same few array operations.
     """
-    mu = m * x / n
-    sd = np.sqrt(np.maximum(m * x / n * (1 - x / n) * (n - m) / max(n - 1, 1), 0))
-    lo_support = np.maximum(0, m - (n - x))
-    hi_support = np.minimum(x, m)
-    lo = np.maximum(lo_support, np.maximum(1, np.floor(mu - 10 * sd - 1)))
-    hi = np.minimum(hi_support, np.ceil(mu + 10 * sd + 1))
+    x, n = r.x, r.n
+    ms = np.asarray(ms, dtype=float)
+    xp = np.tile(x, len(ms))
+    mp = np.repeat(ms, len(x))
+    owner = np.repeat(np.arange(len(ms)), len(x))
+    scale = mp * r.u / n if r.incidence else mp  # expected total (individuals or incidences) at size m
+    mu = mp * xp / n
+    sd = np.sqrt(np.maximum(mp * xp / n * (1 - xp / n) * (n - mp) / max(n - 1, 1), 0))
+    lo = np.maximum(np.maximum(0, mp - (n - xp)), np.maximum(1, np.floor(mu - 10 * sd - 1)))
+    hi = np.minimum(np.minimum(xp, mp), np.ceil(mu + 10 * sd + 1))
     widths = hi - lo + 1
     live = widths > 0
-    if not live.any():
-        return 0.0
-    # bucket taxa by window width (powers of two) so rare taxa do not pay for the common ones' windows
     bucket = np.ceil(np.log2(np.maximum(widths, 1))).astype(int)
-    total = 0.0
+    entropy = np.zeros(len(ms))
     for b in np.unique(bucket[live]):
-        sel = live & (bucket == b)
-        total += _window_sum(x[sel], n, m, lo[sel], hi[sel], int(widths[sel].max()), g)
-    return total
+        sel = np.flatnonzero(live & (bucket == b))
+        for part in np.array_split(sel, max(1, int(len(sel) * widths[sel].max() // 4_000_000) + 1)):
+            sums = _window_sums(xp[part], n, mp[part], lo[part], hi[part], int(widths[part].max()), scale[part])
+            entropy += np.bincount(owner[part], weights=sums, minlength=len(ms))
+    return np.exp(entropy)
 
 
-def _window_sum(x, n, m, lo, hi, width, g) -> float:
-    k = lo[:, None] + np.arange(width)[None, :]
-    valid = k <= hi[:, None]
-    log_lo = _lchoose(x, lo) + _lchoose(n - x, m - lo) - _lchoose(n, m)
-    kk = k[:, :-1]
-    step_ok = valid[:, 1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(step_ok, (x[:, None] - kk) * (m - kk) / ((kk + 1) * (n - x[:, None] - m + kk + 1)), 1.0)
-        logp = np.concatenate([np.zeros((len(x), 1)), np.cumsum(np.log(ratio), axis=1)], axis=1) + log_lo[:, None]
-        terms = np.where(valid, np.exp(logp) * g(np.where(valid, k, 1.0)), 0.0)
-    return float(terms.sum())
+@lru_cache(maxsize=4)
+def _log_factorials(n: int) -> np.ndarray:
+    """ln j! for j = 0..n (log-gamma, accurate to ~1e-15 relative), shared by bootstrap replicates of one size."""
+    return special.gammaln(np.arange(n + 1, dtype=float) + 1)
+
+
+def _window_sums(x, n, m, lo, hi, width, scale) -> np.ndarray:
+    """Per pair: sum over the window of pmf(k) · (-(k/scale) ln(k/scale)), pmf from a ln j! table."""
+    lf = _log_factorials(int(n))
+    xi, mi, ni = x.astype(np.int64), m.astype(np.int64), int(n)
+    k = lo.astype(np.int64)[:, None] + np.arange(width)[None, :]
+    valid = k <= hi.astype(np.int64)[:, None]
+    k = np.where(valid, k, lo.astype(np.int64)[:, None])
+    xc, mc = xi[:, None], mi[:, None]
+    logp = (lf[xc] - lf[k] - lf[xc - k] + lf[ni - xc] - lf[mc - k] - lf[ni - xc - mc + k]
+            - (lf[ni] - lf[mc] - lf[ni - mc]))
+    ln_k = lf[k] - lf[k - 1]
+    share = k / scale[:, None]
+    terms = np.where(valid, np.exp(logp) * -(share * (ln_k - np.log(scale)[:, None])), 0.0)
+    return terms.sum(axis=1)
 
 
 def _q2_closed(r: Reference, m):
@@ -216,33 +230,39 @@ def _q2_closed(r: Reference, m):
 
 def _rarefied_int(r: Reference, m: int, q: int) -> float:
     key = (m, q)
-    if key in r.memo:
-        return r.memo[key]
+    if key not in r.memo:
+        _fill_memo(r, [m], q)
+    return r.memo[key]
+
+
+def _fill_memo(r: Reference, ms, q: int) -> None:
+    """Compute and remember the rarefied values at the integer sizes `ms` not yet known."""
+    todo = sorted({int(m) for m in ms if (int(m), q) not in r.memo})
+    if not todo:
+        return
     x, n = r.x, r.n
     if q == 0:
-        keep = (n - x) >= m
-        value = float(len(x) - np.sum(np.exp(_lchoose(n - x[keep], m) - _lchoose(n, m))))
+        values = [float(len(x) - np.sum(np.exp(_lchoose(n - x[(n - x) >= m], m) - _lchoose(n, m)))) for m in todo]
     elif q == 1:
-        scale = m * r.u / n if r.incidence else m  # expected total (individuals or incidences) at size m
-        value = float(np.exp(_hypergeom_expect(x, n, m, lambda k: -(k / scale) * np.log(k / scale))))
+        values = _shannon_rarefied_many(r, np.array(todo, dtype=float)).tolist()
     elif q == 2:
         # sum_k (k/m)^2 f_k(m) has a closed form through the hypergeometric moments
-        value = float(_q2_closed(r, m))
+        values = [float(_q2_closed(r, m)) for m in todo]
     else:
         raise ValueError("q must be 0, 1 or 2")
-    r.memo[key] = value
-    return value
+    for m, v in zip(todo, values, strict=True):
+        r.memo[(m, q)] = v
 
 
 def rarefied(x, m, q: int, units: int | None = None) -> np.ndarray:
     """Rarefied Hill number of order q at sizes 1 <= m <= n (linear between integer sizes)."""
     r = reference(x, units)
     m = np.atleast_1d(np.asarray(m, dtype=float))
-    out = np.empty_like(m)
-    for i, mi in enumerate(m):
-        lo, hi = int(np.floor(mi)), int(np.ceil(mi))
-        out[i] = _rarefied_int(r, lo, q) if lo == hi else (hi - mi) * _rarefied_int(r, lo, q) + (mi - lo) * _rarefied_int(r, hi, q)
-    return out
+    lo, hi = np.floor(m).astype(int), np.ceil(m).astype(int)
+    _fill_memo(r, np.concatenate([lo, hi]), q)
+    memo = r.memo
+    return np.array([memo[(a, q)] if a == b else (b - mi) * memo[(a, q)] + (mi - a) * memo[(b, q)]
+                     for mi, a, b in zip(m, lo, hi, strict=True)])
 
 
 def hill_at_size(x, m, q: int, units: int | None = None) -> np.ndarray:
