@@ -157,6 +157,18 @@ def test_bad_requests_get_clear_4xx(client):
     assert r.status_code == 422 and "delta_percent" in r.text
     r = client.post(f"/api/stats/{A}/power/simulation", json={"delta_percent": 20, "metric": "taxon_density", "taxon": "nessie"})
     assert r.status_code == 422 and "nessie" in r.text
+    # every door asks: a restricted survey on either side of a comparison, or in any other route, is refused
+    r = client.post("/api/stats/compare", json={"a": {"collection": A}, "b": {"collection": "hf2012-annotations-restricted"}})
+    assert r.status_code == 401 and "restricted" in r.text
+    for route in ("rarefaction", "cumulative", "unit-size"):
+        assert client.post(f"/api/stats/hf2012-annotations-restricted/{route}", json={}).status_code == 401
+    assert client.get("/api/stats/hf2012-annotations-restricted/density").status_code == 401
+    assert client.post("/api/stats/hf2012-annotations-restricted/power/simulation",
+                       json={"delta_percent": 20}).status_code == 401
+    r = client.post(f"/api/stats/{A}/rarefaction", json={"selection": {"taxa": ["nessie"]}})
+    assert r.status_code == 422 and "nessie" in r.text
+    r = client.post(f"/api/stats/{A}/power/simulation", json={"delta_percent": 20, "n_per_group": [1]})
+    assert r.status_code == 422 and "n_per_group" in r.text
 
 
 def test_density_route_still_answers_per_substratum(client, published):
@@ -204,6 +216,8 @@ def test_analytic_power_route_matches_published_value(client):
     assert body["power_at_exact_ceil"] >= 0.8
     powers = [p["power"] for p in body["curve"]]
     assert powers == sorted(powers)
+    csv = client.get("/api/stats/power/analytic", params={"delta_percent": 50, "cv": 1.0, "format": "csv"})
+    assert pd.read_csv(io.StringIO(csv.text))["power"].is_monotonic_increasing
 
 
 def test_power_simulation_is_seeded_and_increases_with_n(client):
