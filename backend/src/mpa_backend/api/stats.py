@@ -56,7 +56,7 @@ def _survey(collection: CollectionInfo) -> Survey:
 
 def _readable(snapshot: Snapshot, principal: Principal | None, collection_id: str) -> CollectionInfo:
     collection = get_collection(snapshot, collection_id)
-    ensure_can_read(principal, collection)
+    ensure_can_read(principal, collection, door="stats")
     return collection
 
 
