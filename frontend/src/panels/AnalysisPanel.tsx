@@ -45,7 +45,9 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
   const [order, setOrder] = useState(0);
   const [curveMetric, setCurveMetric] = useState("richness");
   const [csvError, setCsvError] = useState<string | null>(null);
-  const selection = useMemo(() => polygonSelection(polygon), [polygon]);
+  const [substrata, setSubstrata] = useState<string[]>([]);
+  const [knownSubstrata, setKnownSubstrata] = useState<string[]>([]);
+  const selection = useMemo(() => ({ ...polygonSelection(polygon), ...(substrata.length ? { substrata } : {}) }), [polygon, substrata]);
   const selKey = JSON.stringify(selection);
 
   const [interest, setInterest] = useState<string[]>([]);
@@ -55,7 +57,11 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
   const rareBody = rarefactionBody(selection, withCI);
   const rarefaction = useAsync(active ? () => stats.rarefaction(active, rareBody) : null, [active, selKey, withCI]);
   const cumulative = useAsync(active ? () => stats.cumulative(active, selection, targetArea) : null, [active, selKey, targetArea]);
-  const [cmpA, cmpB] = tables.length >= 2 ? [tables[0].id, tables[tables.length - 1].id] : ["", ""];
+  const [pickA, setPickA] = useState("");
+  const [pickB, setPickB] = useState("");
+  const cmpA = tables.find((t) => t.id === pickA)?.id ?? tables[0]?.id ?? "";
+  const cmpB = tables.find((t) => t.id === pickB)?.id ?? tables[tables.length - 1]?.id ?? "";
+
   const [compareOn, setCompareOn] = useState(false);
   const comparison = useAsync(compareOn && cmpA && cmpB ? () => stats.compare(cmpA, cmpB, selection, targetArea) : null, [compareOn, cmpA, cmpB, selKey, targetArea]);
 
@@ -64,6 +70,8 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
   }
 
   const rows = summary.data?.summary ?? [];
+  const seen = [...new Set(rows.map((r) => r.group).filter((g) => g !== "all"))].sort();
+  if (substrata.length === 0 && seen.join() !== knownSubstrata.join() && seen.length) setKnownSubstrata(seen);
   const groups = [...new Set(rows.map((r) => r.group))];
   const csv = (url: string, body: unknown, table: string, name: string) => {
     setCsvError(null);
@@ -94,6 +102,21 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
           )}
           <button type="button" onClick={onDrawPolygon} data-testid="analysis-draw">Draw polygon</button>
         </div>
+        {knownSubstrata.length > 1 && (
+          <div className="row small" role="group" aria-label="Substrata to include" data-testid="analysis-substrata">
+            <span className="muted">Substrata:</span>
+            {knownSubstrata.map((sub) => (
+              <label key={sub}>
+                <input type="checkbox" checked={substrata.length === 0 || substrata.includes(sub)}
+                  onChange={(e) => {
+                    const current = substrata.length === 0 ? knownSubstrata : substrata;
+                    const next = e.target.checked ? [...current, sub] : current.filter((x) => x !== sub);
+                    setSubstrata(next.length === knownSubstrata.length ? [] : next);
+                  }} /> {sub}
+              </label>
+            ))}
+          </div>
+        )}
         <form className="row" onSubmit={(e) => { e.preventDefault(); const v = Number(areaText); if (v > 0) setTargetArea(v); }}>
           <label>
             Sample unit (m²){" "}
@@ -249,14 +272,28 @@ export default function AnalysisPanel({ layers, polygon, onDrawPolygon, onClearP
         {tables.length < 2 ? (
           <p className="muted small">Needs two annotation tables (e.g. 2012 and 2015 surveys).</p>
         ) : !compareOn ? (
-          <button type="button" onClick={() => setCompareOn(true)} data-testid="compare-run">Compare {cmpA} → {cmpB}</button>
+          <>
+            <div className="row">
+              <select value={cmpA} onChange={(e) => setPickA(e.target.value)} aria-label="Survey A" data-testid="compare-a">
+                {tables.map((t) => (<option key={t.id} value={t.id}>{t.title}</option>))}
+              </select>
+              <span>→</span>
+              <select value={cmpB} onChange={(e) => setPickB(e.target.value)} aria-label="Survey B" data-testid="compare-b">
+                {tables.map((t) => (<option key={t.id} value={t.id}>{t.title}</option>))}
+              </select>
+            </div>
+            <button type="button" onClick={() => setCompareOn(true)} disabled={cmpA === cmpB} data-testid="compare-run">Compare</button>
+          </>
         ) : (
           <>
             {comparison.status === "loading" && <Spinner label="Comparing surveys…" />}
             {comparison.status === "error" && <ErrorBanner error={comparison.error} onRetry={comparison.retry} />}
             {comparison.data && (
               <>
-                <p className="small muted">{comparison.data.a} ({comparison.data.units_a.units} units) → {comparison.data.b} ({comparison.data.units_b.units} units)</p>
+                <p className="small muted">
+                  {comparison.data.a} ({comparison.data.units_a.units} units) → {comparison.data.b} ({comparison.data.units_b.units} units){" "}
+                  <button type="button" className="link" onClick={() => setCompareOn(false)}>change</button>
+                </p>
                 <table className="data" data-testid="compare-table">
                   <thead>
                     <tr><th>Metric</th><th>A</th><th>B</th><th>Δ %</th><th>95% CI of B−A</th><th>p (perm.)</th></tr>
