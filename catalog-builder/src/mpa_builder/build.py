@@ -10,7 +10,7 @@ import glob
 import json
 import shutil
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,7 @@ def run_jobs(jobs: list[Job], *, workers: int = 1, dask_address: str | None = No
         pending = {ex.submit(run_job, j): j for j in jobs}
         done_n = 0
         while pending:
-            done, _ = wait(list(pending), return_when=FIRST_EXCEPTION)
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for fut in done:
                 job = pending.pop(fut)
                 try:
