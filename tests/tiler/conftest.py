@@ -18,9 +18,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from fastapi.testclient import TestClient
-
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
+
 from tests.tiler.catalog_factory import Published, build_catalogue
 
 ISSUER = "http://backend.test/api"
@@ -55,7 +55,7 @@ def jwks_url(signing_keys):
                                 _jwk(signing_keys["ed"].public_key(), "ed-1", "EdDSA")]}).encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -132,7 +132,7 @@ def tiler_server(settings, tmp_path_factory):
     port = free_port()
     env = {**os.environ, "MPA_CATALOG_URL": settings.catalog_url, "MPA_TILER_JWKS_URL": settings.jwks_url,
            "MPA_TILER_TOKEN_ISSUER": ISSUER, "MPA_TILER_CACHE_DIR": str(tmp_path_factory.mktemp("srv-cache"))}
-    log = open(tmp_path_factory.mktemp("srv-log") / "uvicorn.log", "wb")
+    log = open(tmp_path_factory.mktemp("srv-log") / "uvicorn.log", "wb")  # noqa: SIM115 - lives with the server
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "mpa_tiler.main:app", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning"], env=env, stdout=log,
                             stderr=subprocess.STDOUT)

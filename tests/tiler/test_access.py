@@ -10,9 +10,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
-
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
+
 from tests.tiler.conftest import ISSUER
 from tests.tiler.helpers import bathy_url, inner_tile
 
@@ -57,7 +57,7 @@ def test_restricted_with_a_valid_token(client, catalogue, make_token, what):
     if what != "tilejson":
         return
     assert r.json()["bounds"][0] < -8.08
-    assert f"access_token" not in r.json()["tiles"][0]  # header tokens are not copied into URLs
+    assert "access_token" not in r.json()["tiles"][0]  # header tokens are not copied into URLs
 
 
 def test_token_in_query_string_and_eddsa(client, catalogue, make_token):

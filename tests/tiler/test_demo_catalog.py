@@ -7,13 +7,11 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
+
 from tests.tiler.conftest import ISSUER
 from tests.tiler.helpers import WEB_MERCATOR, decode_png
-
-
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +24,7 @@ def demo(demo_catalog, jwks_url, tmp_path_factory):
 def _first_item(app_client: TestClient, collection_id: str) -> str:
     catalogue = app_client.app.state.catalogue
     catalogue.refresh(force=True)
-    return sorted(catalogue._collections[collection_id].items)[0]
+    return min(catalogue._collections[collection_id].items)
 
 
 def _centre_tile(bounds, zoom):

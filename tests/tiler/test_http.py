@@ -8,9 +8,9 @@ import shutil
 import time
 
 from fastapi.testclient import TestClient
-
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
+
 from tests.tiler.helpers import bathy_url, inner_tile
 
 
@@ -21,7 +21,7 @@ def _tile(catalogue, query=""):
 
 def _metric(client, name) -> float:
     for line in client.get("/metrics").text.splitlines():
-        if line.startswith(name + " ") or line.startswith(name + "{"):
+        if line.startswith((name + " ", name + "{")):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
 

@@ -7,10 +7,15 @@ import json
 
 import numpy as np
 import pytest
-import rasterio
 from rasterio.io import MemoryFile
 
-from tests.tiler.helpers import WEB_MERCATOR, bathy_url, cog_value, decode_png, inner_tile
+from tests.tiler.helpers import (
+    WEB_MERCATOR,
+    bathy_url,
+    cog_value,
+    decode_png,
+    inner_tile,
+)
 
 
 @pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("webp", b"RIFF"), ("jpeg", b"\xff\xd8"), ("npy", b"\x93NUMPY")])

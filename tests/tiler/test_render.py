@@ -9,7 +9,6 @@ from pathlib import Path
 
 import cmocean
 import numpy as np
-import pytest
 
 from tests.tiler.helpers import bathy_url, decode_png, inner_tile
 

@@ -8,11 +8,17 @@ import shutil
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-
 from mpa_tiler.gdal_env import gdal_config, s3_config
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
-from tests.tiler.helpers import WEB_MERCATOR, bathy_url, cog_value, decode_png, inner_tile
+
+from tests.tiler.helpers import (
+    WEB_MERCATOR,
+    bathy_url,
+    cog_value,
+    decode_png,
+    inner_tile,
+)
 
 
 @pytest.mark.s3

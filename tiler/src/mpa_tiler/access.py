@@ -63,7 +63,7 @@ class _JWKSCache:
             if stale or (kid not in self._keys and time.monotonic() - self._fetched > 5.0):
                 try:
                     self._fetch()
-                except Exception:  # backend unreachable: keep the keys we have
+                except Exception:  # noqa: BLE001 - backend unreachable: keep the keys we have
                     if not self._keys:
                         return None
             return self._keys.get(kid)

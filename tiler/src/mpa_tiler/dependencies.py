@@ -9,6 +9,7 @@ none. FastAPI caches a dependency per request, so the layer is resolved (and aut
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -110,7 +111,7 @@ def _own_rendering(request: Request) -> bool:
     return fmt in _DATA_FORMATS or any(k in request.query_params for k in _OWN_RENDERING)
 
 
-def colormap_params(request: Request, layer: LayerDep, colormap=Depends(ColorMapQuery)) -> Any:
+def colormap_params(request: Request, layer: LayerDep, colormap: Annotated[Any, Depends(ColorMapQuery)]) -> Any:
     """The request's colormap, else the collection's default (unless it asked for an algorithm/expression)."""
     if colormap is not None or _own_rendering(request):
         return colormap
@@ -186,7 +187,7 @@ def _number(request: Request, name: str) -> float:
         value = float(raw)
     except (TypeError, ValueError):
         raise HTTPException(status_code=400, detail=f"{name}={raw!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise HTTPException(status_code=400, detail=f"{name}={raw!r} is not a finite number")
     return value
 

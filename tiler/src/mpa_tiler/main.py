@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from rio_tiler.errors import PointOutsideBounds
 from rasterio.errors import RasterioIOError
+from rio_tiler.errors import PointOutsideBounds
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from titiler.core.algorithm import algorithms as available_algorithms
+from titiler.core.dependencies import DatasetParams, ImageRenderingParams, TileParams
 from titiler.core.errors import DEFAULT_STATUS_CODES, add_exception_handlers
 from titiler.core.factory import MultiBaseTilerFactory, TMSFactory
 from titiler.extensions.wmts import wmtsExtension
-from titiler.core.algorithm import algorithms as available_algorithms
-from titiler.core.dependencies import DatasetParams, ImageRenderingParams, TileParams
 
 from mpa_tiler import __version__
 from mpa_tiler.access import TokenVerifier

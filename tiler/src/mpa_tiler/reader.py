@@ -6,17 +6,15 @@ so the reader must not fetch anything by itself (STACReader would otherwise open
 
 from __future__ import annotations
 
-from typing import Any
-
 import threading
 from collections import OrderedDict
+from typing import Any
 
 import attr
 import rasterio
 from rio_tiler.io import Reader, STACReader
 
 from mpa_tiler.catalog import Layer
-
 
 _local = threading.local()
 HANDLES_PER_THREAD = 8

@@ -104,7 +104,7 @@ class TileCacheMiddleware:
                 layer = await anyio.to_thread.run_sync(self._authorised_layer, request, match["c"], match["i"])
         except (UnknownLayer, HTTPException):
             return await self.app(scope, receive, send)  # the route answers 404/401/403 itself
-        except Exception:
+        except Exception:  # noqa: BLE001 - the route itself reports store failures
             return await self.app(scope, receive, send)
 
         query = sorted((k, v) for k, v in request.query_params.multi_items() if k != "access_token")

@@ -19,10 +19,11 @@ import threading
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path as PathParam, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import Path as PathParam
 
 from mpa_tiler.catalog import Layer
-from mpa_tiler.dependencies import LayerDep, get_settings
+from mpa_tiler.dependencies import LayerDep
 from mpa_tiler.store import Store
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
