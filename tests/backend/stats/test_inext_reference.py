@@ -149,3 +149,18 @@ def test_windowed_rarefaction_equals_the_full_support_sum():
     pmf = stats.hypergeom.pmf(k[None, :], n, x[:, None], m)
     exact = np.exp(-np.sum(pmf * (k / m) * np.log(k / m)))
     assert value == pytest.approx(exact, rel=1e-9)
+
+
+def test_logged_rarefied_to_girdled_coverage_is_92_90_percent_as_the_inext_guide_says():
+    """iNEXT User's Guide (spider example): "The sample completeness of the reference samples for the
+    Girdled and Logged sites are respectively 92.89% and 94.46% ... we can also rarefy the Logged data
+    to the lower coverage value; here we can only rarefy to the closest value of 92.90% due to the
+    constraint that the sample size must be an integer." """
+    girdled, logged = spider("Girdled"), spider("Logged")
+    target = D.coverage(girdled)[0]
+    assert round(target, 4) == 0.9289 and round(D.coverage(logged)[0], 4) == 0.9446
+    m = I.size_at_coverage(logged, [target])[0]
+    sizes = [int(np.floor(m)), int(np.ceil(m))]
+    covs = I.coverage_at_size(logged, sizes)
+    closest = covs[np.argmin(np.abs(covs - target))]
+    assert round(float(closest), 4) == 0.9290
