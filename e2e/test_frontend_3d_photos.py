@@ -15,7 +15,7 @@ def test_3d_terrain_loads_on_demand_and_renders(page: Page, stack, output_dir) -
     bathy = layer_where(layers, theme="bathymetry", type="raster", locked=False)
     lon, lat = bbox_center(bathy["bbox"])
     chunks: list[str] = []
-    page.set_viewport_size({"width": 900, "height": 560})  # software WebGL: fewer pixels, faster frames
+    page.set_viewport_size({"width": 900, "height": 560})  # fewer pixels for software WebGL; wide enough that the panel sits beside the map
     page.on("request", lambda r: chunks.append(r.url) if "/assets/terrain3d" in r.url else None)
     open_map(page, stack.url, f"#map=11/{lat}/{lon}/0/0")
     wait_idle(page)
