@@ -60,7 +60,10 @@ def project(page: Page, lon: float, lat: float) -> tuple[float, float]:
 
 
 def map_pixels(page: Page, path: str | None = None) -> np.ndarray:
-    shot = page.get_by_test_id("map").screenshot(path=path)
+    # A page screenshot clipped to the map: an element screenshot waits for the element to be
+    # "stable", which a map that keeps rendering (3D terrain on software WebGL) may never be.
+    box = page.get_by_test_id("map").bounding_box()
+    shot = page.screenshot(path=path, clip=box, timeout=60_000)
     return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
 
 
