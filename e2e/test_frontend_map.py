@@ -21,7 +21,8 @@ def layers(stack) -> list[dict]:
 
 def test_bathymetry_and_hillshade_on_load_with_a_legend_that_matches(page: Page, stack, layers, output_dir) -> None:
     bathy = layer_where(layers, theme="bathymetry", type="raster", locked=False)
-    hillshade, legend = [], []
+    hillshade, legend, errors = [], [], []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("response", lambda r: hillshade.append(r) if "algorithm=hillshade" in r.url and r.status == 200 else None)
     page.on("response", lambda r: legend.append(r) if "/tiles/legend" in r.url else None)
     with page.expect_response(lambda r: f"/collections/{bathy['id']}/" in r.url and "colormap_name" in r.url and r.status == 200,
@@ -52,6 +53,7 @@ def test_bathymetry_and_hillshade_on_load_with_a_legend_that_matches(page: Page,
     pixels = map_pixels(page, str(output_dir / "frontend-map-on-load.png"))
     assert distinct_colours(pixels) > 50, "map canvas looks blank"
     page.screenshot(path=str(output_dir / "frontend-page-on-load.png"))
+    assert not errors, f"uncaught errors in the page: {errors}"
 
 
 def test_toggling_vector_and_point_layers_draws_them(page: Page, stack, layers, output_dir) -> None:

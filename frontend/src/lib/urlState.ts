@@ -34,7 +34,7 @@ export const DEFAULT_VIEW: ViewState = {
   pitch: 0,
   layers: null,
   mode: "2d",
-  exaggeration: 3,
+  exaggeration: 5,
   styles: {},
 };
 
