@@ -77,7 +77,8 @@ export function App() {
     () => layers.filter((l) => l.type === "points" && !l.locked && (stack?.ui[l.id]?.visible || tab !== "layers")).map((l) => l.id),
     [layers, stack, tab],
   );
-  const points = usePoints(layers, visiblePointLayers);
+  const onLayerError = useCallback((id: string, msg: string) => setLayerErrors((e) => (e[id] === msg ? e : { ...e, [id]: msg })), []);
+  const points = usePoints(layers, visiblePointLayers, onLayerError);
 
   // Shareable URL: rewrite the hash (without a history entry) whenever the view changes.
   useEffect(() => {
@@ -199,7 +200,7 @@ export function App() {
           mode={mode} exaggeration={exaggeration} tool={tool} shapes={shapes} fitTo={fitTo}
           onView={setView} onDrawn={onDrawn} onToolEnd={() => setTool("none")}
           onPhoto={(layerId, properties) => { setPhoto({ layerId, properties }); setTab("photos"); setPanelOpen(true); }}
-          onLayerError={(id, msg) => setLayerErrors((e) => (e[id] === msg ? e : { ...e, [id]: msg }))}
+          onLayerError={onLayerError}
           onMap={exposeMap}
         />
         {layersQ.status === "loading" && !layersQ.data && <div className="map-overlay"><Spinner label="Loading layers…" /></div>}

@@ -24,7 +24,7 @@ export function toPoints(fc: GeoJSON.FeatureCollection): GeoJSON.FeatureCollecti
 
 export type PointData = Record<string, GeoJSON.FeatureCollection | undefined>;
 
-export function usePoints(layers: LayerDescriptor[], wanted: string[]): PointData {
+export function usePoints(layers: LayerDescriptor[], wanted: string[], onError?: (layerId: string, message: string) => void): PointData {
   const [data, setData] = useState<PointData>({});
   const key = wanted.join(",");
   useEffect(() => {
@@ -34,7 +34,7 @@ export function usePoints(layers: LayerDescriptor[], wanted: string[]): PointDat
       if (!layer?.data || data[id]) continue;
       getJSON<GeoJSON.FeatureCollection>(layer.data).then(
         (fc) => !cancelled && setData((d) => ({ ...d, [id]: toPoints(fc) })),
-        () => undefined,
+        (err: Error) => !cancelled && onError?.(id, `Could not load ${layer.title}: ${err.message}`),
       );
     }
     return () => {
