@@ -38,8 +38,15 @@ class Canary:
     hits: list[str] = field(default_factory=list)
 
 
+@pytest.fixture
+def canary(canary_server: Canary) -> Canary:
+    """The canary with an empty record: each test sees only the requests made during it."""
+    canary_server.hits.clear()
+    return canary_server
+
+
 @pytest.fixture(scope="session")
-def canary() -> Iterator[Canary]:
+def canary_server() -> Iterator[Canary]:
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):

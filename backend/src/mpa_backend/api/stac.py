@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from shapely.geometry import box, shape
 
 from .. import __version__
@@ -228,8 +228,10 @@ def _matches(item: ItemInfo, ids: set[str] | None, area: Any, interval: tuple | 
 def _offset(token: str | None) -> int:
     if not token:
         return 0
-    if not token.startswith("next:") or not token[5:].isdigit():
-        raise HTTPException(400, f"token: {token!r} is not a paging token from a next link")
+    # A paging token is an offset we wrote; anything longer than 9 digits is not one of ours
+    # (and Python refuses to parse integers of more than 4300 digits: that must be a 400, not a 500).
+    if not token.startswith("next:") or not token[5:].isdigit() or len(token) > 14:
+        raise HTTPException(400, f"token: {token[:40]!r} is not a paging token from a next link")
     return int(token[5:])
 
 
@@ -298,8 +300,12 @@ def _get_body(request: Request, collections: str | None, ids: str | None, bbox: 
             geom = json.loads(intersects)
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"intersects: not JSON: {exc}") from exc
-    return SearchBody(collections=_csv(collections), ids=_csv(ids), bbox=_floats(bbox), intersects=geom,
-                      datetime=datetime_, limit=limit, token=token)
+    try:
+        return SearchBody(collections=_csv(collections), ids=_csv(ids), bbox=_floats(bbox), intersects=geom,
+                          datetime=datetime_, limit=limit, token=token)
+    except ValidationError as exc:  # e.g. intersects that is JSON but not an object
+        fields = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise HTTPException(400, f"search parameters: {fields}") from None
 
 
 def _next_get(path: str, request: Request, start: int, limit: int) -> dict[str, Any]:
