@@ -36,9 +36,9 @@ def make_raster(path: Path, size: int, seed: int) -> None:
     """A smooth synthetic depth surface with noise, written block by block (bounded memory)."""
     rng = np.random.default_rng(seed)
     phase = rng.random(4) * 6.28
-    profile = dict(driver="GTiff", height=size, width=size, count=1, dtype="float32", crs="EPSG:32629",
-                   transform=from_origin(540000, 5590000, 2.0, 2.0), nodata=-9999.0, tiled=True,
-                   blockxsize=512, blockysize=512, compress="deflate", predictor=3)
+    profile = {"driver": "GTiff", "height": size, "width": size, "count": 1, "dtype": "float32",
+               "crs": "EPSG:32629", "transform": from_origin(540000, 5590000, 2.0, 2.0), "nodata": -9999.0,
+               "tiled": True, "blockxsize": 512, "blockysize": 512, "compress": "deflate", "predictor": 3}
     with rasterio.open(path, "w", **profile) as dst:
         for _, win in dst.block_windows(1):
             y, x = np.mgrid[win.row_off:win.row_off + win.height, win.col_off:win.col_off + win.width]

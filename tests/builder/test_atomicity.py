@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mpa_builder.build import Built, build
 from mpa_builder.errors import PublishError
 from mpa_builder.publish import publish
@@ -25,7 +24,6 @@ def _reachable(store: Store) -> dict[str, bytes]:
     """Every STAC document and asset a reader can reach from catalog.json, with its bytes."""
     docs = walk(store)
     out = {k: store.read_bytes(k) for k in docs}
-    import json
     import posixpath
 
     for key, doc in docs.items():
@@ -192,7 +190,11 @@ def test_killed_cli_publish_leaves_previous_root(staged, full_batch, tmp_path):
 def test_s3_server_stopping_mid_publish_leaves_previous_catalogue(staged, tmp_path):
     """A real outage: the SeaweedFS process is killed during the uploads, then started again on
     the same data; the catalogue it serves is the previous one, whole."""
-    from tests.fixtures.seaweedfs import restart_seaweedfs, start_seaweedfs, stop_seaweedfs
+    from tests.fixtures.seaweedfs import (
+        restart_seaweedfs,
+        start_seaweedfs,
+        stop_seaweedfs,
+    )
 
     server = start_seaweedfs(tmp_path / "weed")
     try:

@@ -8,12 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-from rasterio.warp import transform_bounds
-from rio_cogeo.cogeo import cog_validate
-
 from mpa_builder.convert.raster import raster_to_cog
 from mpa_builder.convert.table import table_to_geoparquet
 from mpa_builder.errors import BuildError
+from rasterio.warp import transform_bounds
+from rio_cogeo.cogeo import cog_validate
+
 from tests.builder.batches import write_bathy, write_photo
 
 

@@ -13,11 +13,11 @@ import pandas as pd
 import pystac
 import pytest
 import rasterio
-from rio_cogeo.cogeo import cog_validate
-
 from mpa_builder.pipeline import publish_batches
 from mpa_builder.stac_check import check_store, offline_validation
 from mpa_builder.store import Store
+from rio_cogeo.cogeo import cog_validate
+
 from tests.builder.batches import TAXA
 
 
@@ -119,7 +119,7 @@ def test_bathymetry_cog_lossless_with_overviews_and_facts(store, full_batch):
 
 
 def test_images_are_jpeg_cogs_with_an_internal_mask_and_jpeg_thumbnails(store):
-    coll, folder = _coll(store, "hf2012-auv-images")
+    _, folder = _coll(store, "hf2012-auv-images")
     items = _items(folder)
     assert len(items) == 3
     for item, path in items:
@@ -177,6 +177,6 @@ def test_tree_passes_stac_validator_recursively(store, tmp_path):
             "--recursive", "--no-assets-urls"]
     for url, path in stac_validator_schema_map(tmp_path / "schemas").items():
         args += ["-s", url, path]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "Stac objects passed: 13/13 (100.0%)" in proc.stdout

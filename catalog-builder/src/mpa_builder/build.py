@@ -160,7 +160,7 @@ def run_jobs(jobs: list[Job], *, workers: int = 1, dask_address: str | None = No
                     results.append(fut.result())
                 except BuildError as exc:
                     errors.append(f"layer {job.layer_id}: {exc}")
-                except Exception as exc:  # an unexpected failure still names the file
+                except Exception as exc:  # noqa: BLE001 - an unexpected failure still names the file
                     errors.append(f"layer {job.layer_id}: {job.source_name}: {type(exc).__name__}: {exc}")
                 done_n += 1
                 if progress:

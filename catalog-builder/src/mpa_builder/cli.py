@@ -6,17 +6,19 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from mpa_builder import __version__
-from mpa_builder.build import Built, build, validate as validate_batch
+from mpa_builder.build import Built, build
+from mpa_builder.build import validate as validate_batch
 from mpa_builder.errors import BuildError, PublishError
 from mpa_builder.manifest import ManifestError
 from mpa_builder.pipeline import PipelineResult, publish_batches
-from mpa_builder.publish import current_state, list_versions, rollback as do_rollback
+from mpa_builder.publish import current_state, list_versions
+from mpa_builder.publish import rollback as do_rollback
 from mpa_builder.report import console, fmt_bytes, progress_bar, summary_table
 from mpa_builder.settings import get_settings
 from mpa_builder.store import Store
@@ -24,10 +26,10 @@ from mpa_builder.store import Store
 app = typer.Typer(help="Turn survey batches into a static STAC catalogue and publish it atomically.",
                   no_args_is_help=True, add_completion=False)
 
-StoreOpt = Annotated[Optional[str], typer.Option("--store", help="file:///dir, a folder, or s3://bucket/prefix "
+StoreOpt = Annotated[str | None, typer.Option("--store", help="file:///dir, a folder, or s3://bucket/prefix "
                                                   "(default: $MPA_CATALOG_URL, else ./.demo/store)")]
-WorkersOpt = Annotated[Optional[int], typer.Option("--workers", min=1, help="parallel conversions (MPA_BUILDER_WORKERS)")]
-DaskOpt = Annotated[Optional[str], typer.Option("--dask", help="run conversions on this Dask scheduler address")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="parallel conversions (MPA_BUILDER_WORKERS)")]
+DaskOpt = Annotated[str | None, typer.Option("--dask", help="run conversions on this Dask scheduler address")]
 
 
 def _fail(exc: Exception) -> None:
@@ -52,7 +54,7 @@ def validate(batch: Path) -> None:
 
 @app.command("build")
 def build_cmd(batch: Path,
-              out: Annotated[Optional[Path], typer.Option("--out", help="staging folder (default BATCH/.mpa-build)")] = None,
+              out: Annotated[Path | None, typer.Option("--out", help="staging folder (default BATCH/.mpa-build)")] = None,
               workers: WorkersOpt = None, dask: DaskOpt = None) -> None:
     """Convert a batch into a staging folder laid out like the store (nothing is published)."""
     settings = get_settings()
@@ -150,7 +152,7 @@ def demo_batch(out: Path, size: Annotated[str, typer.Option("--size", help="smal
 
 @app.command()
 def demo(out_store: Annotated[Path, typer.Argument(help="store folder to publish into")] = Path(".demo/store"),
-         batches: Annotated[Optional[Path], typer.Option("--batches", help="where to write the batches (default: temporary)")] = None,
+         batches: Annotated[Path | None, typer.Option("--batches", help="where to write the batches (default: temporary)")] = None,
          size: Annotated[str, typer.Option("--size")] = "small", seed: Annotated[int, typer.Option("--seed")] = 20120815,
          workers: WorkersOpt = None) -> None:
     """Generate demo batches and publish them all into OUT_STORE (what `make demo` runs)."""

@@ -8,7 +8,7 @@ fixed, so relative links do not depend on the hashes.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pystac
@@ -39,8 +39,8 @@ def slug(text: str) -> str:
 
 
 def parse_interval(value: str) -> tuple[datetime, datetime | None]:
-    parts = [datetime.fromisoformat(p.replace("Z", "+00:00")) for p in value.split("/")]
-    parts = [p if p.tzinfo else p.replace(tzinfo=timezone.utc) for p in parts]
+    parts = [datetime.fromisoformat(p) for p in value.split("/")]
+    parts = [p if p.tzinfo else p.replace(tzinfo=UTC) for p in parts]
     return parts[0], (parts[1] if len(parts) > 1 else None)
 
 

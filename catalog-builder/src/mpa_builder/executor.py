@@ -9,7 +9,6 @@ import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-
 PRELOAD = ["mpa_builder.jobs", "mpa_builder.convert.raster", "mpa_builder.convert.thumbnail",
            "mpa_builder.convert.vector", "mpa_builder.convert.table"]
 
@@ -17,7 +16,9 @@ PRELOAD = ["mpa_builder.jobs", "mpa_builder.convert.raster", "mpa_builder.conver
 @contextlib.contextmanager
 def make_executor(workers: int = 1, dask_address: str | None = None) -> Iterator[Executor]:
     if dask_address:
-        from distributed import Client  # optional dependency: imported only when asked for
+        from distributed import (
+            Client,  # optional dependency: imported only when asked for
+        )
 
         with Client(dask_address) as client:
             yield client.get_executor()

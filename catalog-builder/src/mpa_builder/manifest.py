@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 ID_RE = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -109,7 +116,7 @@ class Batch(BaseModel):
 
         for part in v.split("/"):
             try:
-                dt.fromisoformat(part.replace("Z", "+00:00"))
+                dt.fromisoformat(part)
             except ValueError as exc:
                 raise ValueError(f"not an ISO 8601 date or interval: {v!r}") from exc
         return v

@@ -10,15 +10,16 @@ import contextlib
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 from mpa_builder.build import Built, build, validate
 from mpa_builder.publish import PublishResult, current_state, is_unchanged, publish
 from mpa_builder.store import Store
 
-ProgressFactory = Callable[[str], ContextManager[Any]]
+ProgressFactory = Callable[[str], AbstractContextManager[Any]]
 
 
 @contextlib.contextmanager

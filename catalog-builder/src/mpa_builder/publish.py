@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +130,7 @@ def publish(store: Store, builts: list[Built], *, progress: Progress | None = No
         children = sorted(kept + new, key=lambda c: c["id"])
         manifest = {"version": version, "batches": dict(sorted(batches.items())), "builder": __version__,
                     "collections": children, "previous": state.version,
-                    "published": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                    "published": datetime.now(UTC).isoformat(timespec="seconds")}
         _check_not_overtaken(store, state.version)
         key = f"{version_key(version)}/manifest.json"
         if store.exists(key):

@@ -128,9 +128,9 @@ def _check_item(store: Store, key: str, item: dict[str, Any], coll: dict[str, An
             out.append(f"{key}: asset {name} is not stored under its checksum")
         if "file:size" not in asset:
             out.append(f"{key}: asset {name} lacks file:size")
-        if asset.get("type", "").endswith("profile=cloud-optimized"):
-            if "file:header_size" not in asset or "raster:bands" not in asset:
-                out.append(f"{key}: COG asset {name} lacks file:header_size or raster:bands")
+        cog = asset.get("type", "").endswith("profile=cloud-optimized")
+        if cog and ("file:header_size" not in asset or "raster:bands" not in asset):
+            out.append(f"{key}: COG asset {name} lacks file:header_size or raster:bands")
         if checksums:
             data = store.read_bytes(target)
             if data is None:

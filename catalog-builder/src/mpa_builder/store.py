@@ -113,4 +113,4 @@ class Store:
         except FileNotFoundError:
             return []
         base = self.root + "/"
-        return sorted(e[len(base):] if e.startswith(base) else e for e in entries)
+        return sorted(e.removeprefix(base) for e in entries)

@@ -111,8 +111,7 @@ def raster_to_cog(
                 if dtype != "uint8":
                     raise BuildError(f"{name}: {chosen.upper()} needs 8-bit imagery, this raster is {dtype}")
                 add_mask = True  # internal mask instead of a nodata value (lossy codecs)
-                if count > 3:
-                    count = 3
+                count = min(count, 3)
                 dst_profile.pop("quality", None)
                 if chosen == "webp":
                     dst_profile["webp_level"] = 90

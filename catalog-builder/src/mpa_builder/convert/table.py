@@ -8,6 +8,7 @@ manager fixes the file once, not once per error.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,7 +99,7 @@ def _parse_datetime(p: _Problems, line: int, raw: str) -> datetime | None:
     if not s:
         return None
     try:
-        d = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        d = datetime.fromisoformat(s)
     except ValueError:
         p.add(line, "datetime", f"{raw!r} is not an ISO 8601 date/time")
         return None
@@ -110,10 +111,10 @@ def read_annotations(src: Path, *, long_form: bool | None = None, max_errors: in
     name = Path(src).name
     p = _Problems(name, max_errors)
     try:
-        f = open(src, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise BuildError(f"{name}: cannot open ({exc})") from exc
-    with f:
+        text = Path(src).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"{name}: cannot read as UTF-8 text ({exc})") from exc
+    with io.StringIO(text, newline="") as f:
         reader = csv.reader(f)
         try:
             header = [h.strip() for h in next(reader)]

@@ -101,7 +101,7 @@ def vector_to_tiles(src: Path, mbtiles: Path, geojson: Path, *, layer: str, clas
            "-l", layer, "-n", layer, f"--minimum-zoom={minzoom}", f"--maximum-zoom={maxzoom}",
            "--drop-densest-as-needed", "--extend-zooms-if-still-dropping", str(geojson)]
     env = dict(os.environ, TIPPECANOE_MAX_THREADS="1")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=mbtiles.parent)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=mbtiles.parent, check=False)
     if proc.returncode != 0:
         raise BuildError(f"{name}: tippecanoe failed: {proc.stderr.strip()[-500:]}")
     vector_layers = _finish_mbtiles(mbtiles)
@@ -116,7 +116,7 @@ def vector_to_tiles(src: Path, mbtiles: Path, geojson: Path, *, layer: str, clas
         geometry_types=sorted(set(gdf.geom_type)), fields=fields, layer=layer,
         minzoom=minzoom, maxzoom=maxzoom, vector_layers=vector_layers,
         classes=detect_classes(gdf, class_field, classes),
-        parameters={"tippecanoe": " ".join(Path(c).name if c.endswith(".geojson") or c.endswith(".mbtiles") else c
+        parameters={"tippecanoe": " ".join(Path(c).name if c.endswith((".geojson", ".mbtiles")) else c
                                            for c in cmd[1:]), "page_size": PAGE_SIZE},
     )
 
