@@ -82,3 +82,24 @@ def test_long_table_is_pivoted_to_wide(tmp_path):
     assert gdf.set_index("id_image")[["crab", "sponge"]].to_dict("index") == {
         "a": {"crab": 1, "sponge": 2}, "b": {"crab": 5, "sponge": 0}}
     assert facts.total_area_m2 == pytest.approx(14.4)
+
+
+@pytest.mark.parametrize(("driver", "name"), [("ESRI Shapefile", "hab.shp"), ("FlatGeobuf", "hab.fgb"),
+                                             ("GeoJSON", "hab.geojson"), ("GPKG", "hab.gpkg")])
+def test_every_vector_format_becomes_the_same_tiles(tmp_path, driver, name):
+    import sqlite3
+
+    from shapely.geometry import box
+
+    from mpa_builder.convert.vector import vector_to_tiles
+
+    gdf = gpd.GeoDataFrame({"eunis_code": ["A4.1", "A5.27"], "eunis_name": ["Rock", "Sand"]},
+                           geometry=[box(-8.2, 50.2, -8.1, 50.3), box(-8.1, 50.2, -8.0, 50.3)], crs="EPSG:4326")
+    gdf.to_crs("EPSG:32629").to_file(tmp_path / name, driver=driver)
+    facts = vector_to_tiles(tmp_path / name, tmp_path / "t.mbtiles", tmp_path / "t.geojson", layer="hab")
+    assert facts.feature_count == 2 and facts.bbox == pytest.approx([-8.2, 50.2, -8.0, 50.3], abs=1e-6)
+    assert facts.classes == [{"value": "A4.1", "label": "Rock", "color": "#1b9e77", "field": "eunis_code"},
+                             {"value": "A5.27", "label": "Sand", "color": "#d95f02", "field": "eunis_code"}]
+    with sqlite3.connect(tmp_path / "t.mbtiles") as con:
+        zooms = [z for (z,) in con.execute("SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level")]
+    assert zooms[0] == 4 and zooms[-1] == 14
