@@ -89,9 +89,8 @@ def test_long_table_is_pivoted_to_wide(tmp_path):
 def test_every_vector_format_becomes_the_same_tiles(tmp_path, driver, name):
     import sqlite3
 
-    from shapely.geometry import box
-
     from mpa_builder.convert.vector import vector_to_tiles
+    from shapely.geometry import box
 
     gdf = gpd.GeoDataFrame({"eunis_code": ["A4.1", "A5.27"], "eunis_name": ["Rock", "Sand"]},
                            geometry=[box(-8.2, 50.2, -8.1, 50.3), box(-8.1, 50.2, -8.0, 50.3)], crs="EPSG:4326")
