@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from ..settings import Settings
 
 
@@ -10,6 +12,7 @@ class ProductionConfigError(RuntimeError):
 
 
 MIN_SECRET_LEN = 32
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 KNOWN_DEV_SECRETS = {"dev", "development", "change-me", "changeme", "secret", "insecure", "test"}
 
 
@@ -32,6 +35,13 @@ def problems(settings: Settings) -> list[str]:
     elif len(secret) < MIN_SECRET_LEN or secret.lower() in KNOWN_DEV_SECRETS:
         found.append(f"MPA_BACKEND_SESSION_SECRET looks like a development secret: use at least {MIN_SECRET_LEN} "
                      "random characters (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    public = urlsplit(settings.public_url)
+    if public.scheme == "http" and (public.hostname or "") not in LOOPBACK_HOSTS:
+        found.append(f"MPA_BACKEND_PUBLIC_URL is {settings.public_url!r}: over plain http the session cookie and "
+                     "access tokens travel unencrypted; serve the site over https (plain http only on loopback)")
+    if settings.cookie_secure is False and public.scheme == "https":
+        found.append("MPA_BACKEND_COOKIE_SECURE=false on an https site: the session cookie would also be sent "
+                     "over plain http; remove the setting")
     if any(o.strip() == "*" for o in settings.cors_origins):
         found.append("MPA_BACKEND_CORS_ORIGINS contains '*': a wildcard origin with credentials is refused; "
                      "list the front end's origins")
