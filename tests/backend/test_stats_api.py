@@ -307,3 +307,14 @@ def test_an_empty_selection_answers_with_empty_tables_not_errors(client):
     assert rare.status_code == 200 and rare.json()["asymptotic"] == []
     sim = client.post(f"/api/stats/{A}/power/simulation", json={"selection": {"polygon": far}, "delta_percent": 20})
     assert sim.status_code == 422 and "pilot" in sim.text
+
+
+@pytest.mark.parametrize("tails, alternative", [(1, "larger"), (2, "two-sided")])
+def test_analytic_power_accepts_tails_as_a_query_parameter(client, tails, alternative):
+    from statsmodels.stats.power import TTestIndPower  # an independent implementation
+
+    body = client.get("/api/stats/power/analytic", params={"delta_percent": 50, "cv": 1.0, "tails": tails})
+    assert body.status_code == 200, body.text
+    expected = TTestIndPower().solve_power(effect_size=0.5, alpha=0.05, power=0.8, alternative=alternative)
+    assert body.json()["n_per_group_exact"] == pytest.approx(expected, abs=0.01)
+    assert client.get("/api/stats/power/analytic", params={"delta_percent": 50, "cv": 1.0, "tails": 3}).status_code == 422

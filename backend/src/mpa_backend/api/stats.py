@@ -760,7 +760,7 @@ def analytic_power(
     cv: Annotated[float, Query(gt=0, description="coefficient of variation of the metric across units (fraction, e.g. 0.6)")],
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     power_: Annotated[float, Query(gt=0, lt=1, alias="power")] = 0.8,
-    tails: Literal[1, 2] = 2,
+    tails: Annotated[int, Query(ge=1, le=2, description="1 one-sided, 2 two-sided")] = 2,
     format: FormatQuery = None, table: TableQuery = None,
 ):
     """Sample units per group to detect a delta % change: Sokal & Rohlf's iterated t and the exact noncentral t."""
