@@ -11,7 +11,7 @@ DEMO_STORE ?= $(CURDIR)/.demo/store
 demo: setup demo-data stack
 
 test: setup-test
-	cd frontend && npm test --silent
+	cd frontend && npm test --silent && npm run --silent size
 	$(PY) -m pytest -q --timeout=600
 
 setup:
