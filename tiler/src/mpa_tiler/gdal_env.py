@@ -21,7 +21,6 @@ def gdal_config(settings: Settings) -> dict[str, str | int]:
         "CPL_VSIL_CURL_CACHE_SIZE": str(settings.vsi_cache_size * 2),
         "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
         "GDAL_HTTP_MULTIPLEX": "YES",
-        "GDAL_HTTP_VERSION": "2",
         "GDAL_BAND_BLOCK_CACHE": "HASHSET",
         "GDAL_NUM_THREADS": "1",
     }
