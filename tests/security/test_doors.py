@@ -81,7 +81,7 @@ def tokens(stack, depositor) -> dict[str, str]:
 def test_the_route_lists_cover_every_door(stack) -> None:
     tiler = {p.rsplit("/", 1)[-1] for _, p in _tiler_routes(stack)}
     assert {"tilejson.json", "info", "statistics", "WMTSCapabilities.xml", "{lon},{lat}", "preview.{format}",
-            "{minx},{miny},{maxx},{maxy}.{format}", "feature", "{z}/{x}/{y}.mvt".rsplit("/", 1)[-1]} <= tiler
+            "{minx},{miny},{maxx},{maxy}.{format}", "feature", ["{z}/{x}", "{y}.mvt"][-1]} <= tiler
     backend = {p for _, p in _backend_routes(stack)}
     assert {"/api/collections/{collection_id}/points", "/api/stats/{collection_id}/summary",
             "/api/stac/collections/{collection_id}/items/{item_id}",

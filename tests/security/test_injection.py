@@ -31,7 +31,7 @@ def _targets(canary: Canary) -> list[str]:
 def _bad_paths(canary: Canary, item: str) -> list[str]:
     enc = quote(f"{canary.url}/x.tif", safe="")
     return [
-        f"/tiles/collections/..%2F..%2F..%2Fetc/items/passwd/info",
+        "/tiles/collections/..%2F..%2F..%2Fetc/items/passwd/info",
         f"/tiles/collections/{PUBLIC}/items/..%2F..%2F{item}/info",
         f"/tiles/collections/{PUBLIC}/items/%2Fetc%2Fpasswd/info",
         f"/tiles/collections/{PUBLIC}/items/{enc}/info",

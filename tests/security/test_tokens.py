@@ -67,7 +67,7 @@ def _alg_none(claims: dict, kid: str) -> str:
 
 
 def _forge(stack: Stack, door: str, attack: str) -> str:
-    c = lambda **o: _claims(stack, door, **o)  # noqa: E731
+    c = lambda **o: _claims(stack, door, **o)
     now = int(time.time())
     other_aud = "mpa-api" if door == "tiler" else "mpa-tiler"
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -23,7 +23,9 @@ router = APIRouter(prefix="/api", tags=["access"])
 class GrantIn(BaseModel):
     person: str = Field(description="ORCiD iD (0000-0002-1825-0097 or https://orcid.org/…) or e-mail address")
     expires_at: datetime | None = Field(default=None, description="When the grant lapses (UTC); none = until revoked")
-    expires_in_days: float | None = Field(default=None, gt=0, description="Alternative to expires_at")
+    # bounded: an unbounded float overflows timedelta (a 500); a century is "until revoked" in all but name
+    expires_in_days: float | None = Field(default=None, gt=0, le=36500, allow_inf_nan=False,
+                                          description="Alternative to expires_at (at most 36,500 days)")
 
 
 class GrantOut(BaseModel):

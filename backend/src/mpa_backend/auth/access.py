@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..catalog import CollectionInfo, Snapshot
 from ..db.models import AuditEntry, CollectionAccess, Grant, RoleAssignment
 from ..settings import Settings
-from .people import normalise_orcid, normalise_person
+from .people import normalise_email, normalise_orcid, normalise_person
 
 ROLES = ("admin", "data_manager")
 READ_ALL_ROLES = {"admin", "data_manager"}
@@ -44,7 +44,7 @@ class Identity:
     @property
     def persons(self) -> list[str]:
         """The names grants and roles may use for this person."""
-        return [p for p in (self.orcid, self.email.lower() if self.email else None) if p]
+        return [p for p in (self.orcid, normalise_email(self.email)) if p]
 
     @property
     def actor(self) -> str:

@@ -13,7 +13,7 @@ from authlib.integrations.starlette_client import OAuth
 
 from ..settings import OIDCProvider, Settings
 from .access import Identity
-from .people import normalise_orcid
+from .people import normalise_email, normalise_orcid
 
 
 class SignInError(ValueError):
@@ -52,4 +52,4 @@ def identity_from_claims(provider: OIDCProvider, claims: dict[str, Any]) -> Iden
     if email and claims.get("email_verified") is False:
         email = None  # an unverified address must not unlock grants made to that address
     name = claims.get("name") or " ".join(x for x in (claims.get("given_name"), claims.get("family_name")) if x) or None
-    return Identity(provider.name, subject, orcid, email.lower() if isinstance(email, str) else None, name)
+    return Identity(provider.name, subject, orcid, normalise_email(email), name)

@@ -7,6 +7,7 @@ from typing import Literal
 
 ORCID_RE = re.compile(r"^(?:https?://(?:sandbox\.)?orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LEN = 254  # RFC 5321 path limit; the database column holds 320
 
 
 class PersonError(ValueError):
@@ -40,5 +41,20 @@ def normalise_person(value: str) -> tuple[str, Literal["orcid", "email"]]:
             raise PersonError(f"{value!r} looks like an ORCiD iD but its check digit is wrong")
         return orcid, "orcid"
     if EMAIL_RE.match(value):
+        if len(value) > MAX_EMAIL_LEN:
+            raise PersonError(f"{value[:40]!r}… is {len(value)} characters; an e-mail address has at most {MAX_EMAIL_LEN}")
         return value.lower(), "email"
-    raise PersonError(f"{value!r} is neither an ORCiD iD (0000-0000-0000-000X) nor an e-mail address")
+    raise PersonError(f"{value[:80]!r} is neither an ORCiD iD (0000-0000-0000-000X) nor an e-mail address")
+
+
+def normalise_email(value: object) -> str | None:
+    """A provider's e-mail claim as grants name it, or None when it is not an e-mail address.
+
+    An ORCiD iD typed into a provider's free-text e-mail field must not make its holder that person.
+    """
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not EMAIL_RE.match(value) or ORCID_RE.match(value) or len(value) > MAX_EMAIL_LEN:
+        return None
+    return value.lower()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.middleware.sessions import SessionMiddleware
@@ -68,6 +72,23 @@ class CrossSiteGuard:
         await self.app(scope, receive, send)
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity: echo such inputs as text instead of failing to write the error."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    # FastAPI's own handler echoes the bad input; a body with NaN/Infinity (Python's json accepts
+    # them) then crashes the JSON encoder and the caller gets a 500 instead of this 422.
+    return JSONResponse({"detail": _finite(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Refuse a production start with development defaults, then add session middleware and routes."""
     production.check(settings)
@@ -83,6 +104,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         same_site="lax", https_only=settings.secure_cookies,
     )
     app.add_middleware(CrossSiteGuard, allowed_origins=[*settings.cors_origins, settings.public_url])
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.state.oauth = build_oauth(settings)
 
     from ..api import auth, downloads, grants, stac
