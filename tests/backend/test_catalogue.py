@@ -96,3 +96,14 @@ def test_locked_layers_carry_nothing_derived_from_their_data(api_client) -> None
     for layer in locked:
         assert layer["tiles"] == [] and layer["tilejson"] is None and layer["data"] is None
         assert layer["render"] == {} and layer["legend"] is None and layer["items"] == []
+
+
+def test_vector_layers_take_their_zoom_range_from_the_published_tiles(api_client, demo_catalog) -> None:
+    from mpa_backend.catalog import get_catalogue
+
+    snapshot = get_catalogue()
+    for layer in api_client.get("/api/layers").json():
+        if layer["type"] != "vector" or layer["locked"]:
+            continue
+        props = snapshot.collections[layer["id"]].items[layer["items"][0]].stac["properties"]
+        assert (layer["minzoom"], layer["maxzoom"]) == (props["mpa:minzoom"], props["mpa:maxzoom"])

@@ -139,7 +139,7 @@ def _size(value: str) -> str | int:
 
 
 @app.command("demo-batch")
-def demo_batch(out: Path, size: Annotated[str, typer.Option("--size", help="small | large | number of images")] = "small",
+def demo_batch(out: Path, size: Annotated[str, typer.Option("--size", help="small | large | bathymetry cells per side")] = "small",
                seed: Annotated[int, typer.Option("--seed")] = 20120815) -> list[Path]:
     """Generate synthetic Haig Fras-like survey batches into OUT."""
     from mpa_builder.demo import make_demo_batches

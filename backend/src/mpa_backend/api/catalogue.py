@@ -154,10 +154,12 @@ def layer_for(c: CollectionInfo, locked: bool) -> Layer | None:
         )
     if c.kind == "vector" and c.items:
         item = sorted(c.items)[0]
+        props = c.items[item].stac["properties"]
         prefix = f"{tiler}/collections/{c.id}/items/{item}/vector"
         return Layer(
             **base, type="vector", tiles=[f"{prefix}/{{z}}/{{x}}/{{y}}.mvt"], tilejson=f"{prefix}/tilejson.json",
-            legend=Legend(type="classes", classes=c.stac.get("mpa:classes")), minzoom=0, maxzoom=14,
+            legend=Legend(type="classes", classes=c.stac.get("mpa:classes")),
+            minzoom=props.get("mpa:minzoom", 0), maxzoom=props.get("mpa:maxzoom", 14),
         )
     if c.kind in ("images", "table"):
         return Layer(**base, type="points", data=f"/api/collections/{c.id}/points", legend=Legend(type="symbol"))
