@@ -3,10 +3,15 @@ stopped as a process group."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +31,7 @@ class Proc:
     cwd: Path = ROOT
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
-    def start(self, ready_url: str | None = None, deadline_s: float = 90) -> Proc:
+    def start(self, ready_url: str | None = None, deadline_s: float = 180) -> Proc:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT,
@@ -61,6 +66,18 @@ class Proc:
     def tail(self, n: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
 
+    def wait_log(self, predicate, timeout_s: float = 15) -> dict:
+        """The first JSON log line matching `predicate`, polling: a service writes its access line
+        after the response has gone out, so the line may land a moment after the client is done."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = next((line for line in self.json_lines() if predicate(line)), None)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name}: no matching log line within {timeout_s}s\n{self.tail(2000)}")
+            time.sleep(0.1)  # poll interval
+
     def json_lines(self) -> list[dict]:
         """The structured log lines the service wrote (non-JSON lines are skipped)."""
         out = []
@@ -85,6 +102,20 @@ def _last_answer(url: str) -> str:
         return f"{err.code}: {err.read()[:2000]!r}"
     except Exception as exc:  # noqa: BLE001 - diagnostics only
         return repr(exc)
+
+
+@contextlib.contextmanager
+def work_dir(name: str) -> Iterator[Path]:
+    """A private folder for a module's services, removed afterwards.
+
+    Not under pytest's basetemp: on a machine where several pytest sessions run at once, a newer
+    session prunes older basetemp folders, which would pull the files from under running services.
+    """
+    path = Path(tempfile.mkdtemp(prefix=f"mpa-deploy-{name}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def base_env(home: Path) -> dict[str, str]:

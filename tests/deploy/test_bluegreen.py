@@ -25,7 +25,7 @@ from e2e.stack import free_port, wait_http
 
 from .compose import ROOT
 from .nginx import nginx_binary
-from .processes import VENV_BIN
+from .processes import VENV_BIN, work_dir
 
 SCRIPT = ROOT / ".ci" / "deploy" / "bluegreen.sh"
 
@@ -65,10 +65,10 @@ def answers(port: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Site]:
+def site(stack_dirs) -> Iterator[Site]:
     from tests.builder.batches import make_raster_batch
 
-    work = tmp_path_factory.mktemp("bluegreen")
+    work = stack_dirs.enter_context(work_dir("bluegreen"))
     v1, v2 = work / "store-v1", work / "store-v2"
     publish(make_raster_batch(work / "batch-a", survey="bga2015-mbes"), v1)
     shutil.copytree(v1, v2)

@@ -28,7 +28,7 @@ from e2e.stack import free_port
 from . import compose
 from .compose import ROOT
 from .nginx import Nginx, make_dist
-from .processes import VENV_BIN, Proc, base_env
+from .processes import VENV_BIN, Proc, base_env, work_dir
 from .test_dockerfiles import instructions
 
 pytestmark = [pytest.mark.s3, pytest.mark.postgres]
@@ -138,8 +138,8 @@ def ed25519_pem() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def stack(seaweedfs, postgres_url, tmp_path_factory) -> Iterator[Stack]:
-    work = tmp_path_factory.mktemp("compose")
+def stack(seaweedfs, postgres_url, stack_dirs) -> Iterator[Stack]:
+    work = stack_dirs.enter_context(work_dir("compose"))
     secrets_dir = work / "secrets"
     secrets_dir.mkdir()
     (secrets_dir / "jwt-signing-key.pem").write_bytes(ed25519_pem())
@@ -228,8 +228,8 @@ def test_every_backend_replica_is_ready_and_serves_the_published_demo(stack: Sta
     ids = {c["id"] for c in json.loads(body)}
     assert status == 200 and {"hf-bathymetry", "hf-habitats", "hf2012-annotations"} <= ids, ids
     assert headers["x-request-id"] == "compose-1"
-    logged = [x for p in stack.backends for x in p.json_lines() if x.get("request_id") == "compose-1"]
-    assert logged and logged[0]["service"] == "backend" and logged[0]["route"] == "/api/collections"
+    logged = stack.backends[0].wait_log(lambda x: x.get("request_id") == "compose-1")  # nginx: backend:8000
+    assert logged["service"] == "backend" and logged["route"] == "/api/collections"
 
 
 def test_tiler_is_ready_and_renders_a_layer_through_the_front_door(stack: Stack) -> None:

@@ -20,7 +20,7 @@ import pytest
 from e2e.stack import free_port
 
 from .nginx import Nginx, make_dist, nginx_env
-from .processes import VENV_BIN, Proc, base_env
+from .processes import VENV_BIN, Proc, base_env, work_dir
 
 
 @dataclass
@@ -44,10 +44,10 @@ def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
 
 
 @pytest.fixture(scope="module")
-def front(tmp_path_factory) -> Iterator[Front]:
+def front(stack_dirs) -> Iterator[Front]:
     from tests.builder.batches import make_raster_batch
 
-    work = tmp_path_factory.mktemp("nginx-front")
+    work = stack_dirs.enter_context(work_dir("nginx-front"))
     batch = make_raster_batch(work / "batch", survey="nx2015-mbes")
     store = work / "store"
     subprocess.run([str(VENV_BIN / "mpa-catalog"), "publish", str(batch), "--store", f"file://{store}"],
@@ -103,12 +103,12 @@ def test_api_is_proxied_unchanged_with_the_request_id(front: Front) -> None:
     assert json.loads(body) == json.loads(direct)
     assert front.collection in body.decode()
     assert headers["x-request-id"] == "nginx-test-1"
-    line = next(x for x in front.backend.json_lines() if x.get("request_id") == "nginx-test-1")
+    line = front.backend.wait_log(lambda x: x.get("request_id") == "nginx-test-1")
     assert line["path"] == "/api/collections", "the /api prefix reaches the backend (no stripping)"
     # no id from the client: nginx makes one and the backend logs the same one it returns
     _, headers, _ = get(front.nginx.url + "/api/health")
     rid = headers["x-request-id"]
-    assert any(x.get("request_id") == rid and x["path"] == "/api/health" for x in front.backend.json_lines())
+    assert front.backend.wait_log(lambda x: x.get("request_id") == rid)["path"] == "/api/health"
     status, _, body = get(front.nginx.url + "/api/no-such-route")
     assert status == 404 and b"MPA Twin" not in body, "API errors are the backend's, not the app's fallback"
 
