@@ -204,3 +204,19 @@ def test_search_counts_do_not_reveal_restricted_items(stack, depositor) -> None:
         a = anon.get("/api/stac/search", params={"limit": 1}).json()["numberMatched"]
     d = depositor.get("/api/stac/search", params={"limit": 1}).json()["numberMatched"]
     assert d > a, "control: the depositor matches the restricted item too"
+
+
+def test_a_cached_restricted_tile_is_not_served_to_others(stack, restricted, tokens) -> None:
+    """The tiler's LRU and ETags sit in front of the routes: a warm tile and a 304 still need the grant."""
+    url = (f"{stack.tiler.url}/tiles/collections/{RESTRICTED}/items/{restricted.item_ids[0]}/tiles/WebMercatorQuad/"
+           f"{TILE.z}/{TILE.x}/{TILE.y}.png")
+    warm = httpx.get(url, headers={"Authorization": f"Bearer {tokens['depositor']}"}, timeout=60)
+    again = httpx.get(url, headers={"Authorization": f"Bearer {tokens['depositor']}"}, timeout=60)
+    assert warm.status_code == again.status_code == 200 and again.content == warm.content
+    etag = warm.headers["etag"]
+    assert "private" in warm.headers["cache-control"] and "authorization" in warm.headers.get("vary", "").lower()
+    for headers in ({}, {"If-None-Match": etag}, {"Authorization": f"Bearer {tokens['no-grant']}",
+                                                  "If-None-Match": etag}):
+        r = httpx.get(url, headers=headers, timeout=30)
+        assert r.status_code in (401, 403) and not r.content.startswith(b"\x89PNG"), (headers.keys(), r.status_code)
+        assert "etag" not in r.headers
