@@ -90,7 +90,7 @@ def test_a_grant_expiring_in_the_past_opens_nothing(stack: Stack, depositor, exp
 ])
 def test_bad_expiries_are_refused(depositor, body) -> None:
     person = valid_orcid()
-    content = body.replace("{", '{"person": "%s", ' % person, 1)
+    content = body.replace("{", f'{{"person": "{person}", ', 1)
     r = depositor.post(GRANTS, content=content, headers={"content-type": "application/json"})
     assert r.status_code == 422, f"{body}: {r.status_code} {r.text[:200]}"
     assert person not in {g["person"] for g in depositor.get(GRANTS).json()}

@@ -8,8 +8,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.backend.test_access_support import DEPOSITOR, Backend, sign_in, start_backend, valid_orcid, \
-    write_mini_catalog
+from tests.backend.test_access_support import (
+    DEPOSITOR,
+    Backend,
+    sign_in,
+    start_backend,
+    valid_orcid,
+    write_mini_catalog,
+)
 
 TABLE = "hf-annotations"
 TAXA = ("taxon_a", "taxon_b")
