@@ -35,7 +35,9 @@ pytestmark = [pytest.mark.s3, pytest.mark.postgres]
 
 HOSTS = ("seaweedfs", "postgres", "backend", "tiler", "frontend", "oidc")
 DOCKERFILES = {"backend": "backend/Dockerfile", "migrate": "backend/Dockerfile", "tiler": "tiler/Dockerfile",
-               "catalog-demo": "catalog-builder/Dockerfile", "frontend": "frontend/Dockerfile"}
+               "catalog-demo": "catalog-builder/Dockerfile", "frontend": "frontend/Dockerfile",
+               "oidc": "docs/deploy/oidc-provider-mock/Dockerfile"}
+ADMIN = "admin@example.org"
 
 
 def image_env(dockerfile: str) -> dict[str, str]:
@@ -127,6 +129,7 @@ class Stack:
     tiler_url: str
     nginx: Nginx
     bucket: str
+    oidc_url: str
 
 
 def ed25519_pem() -> bytes:
@@ -157,14 +160,20 @@ def stack(seaweedfs, postgres_url, stack_dirs) -> Iterator[Stack]:
         "MPA_SECRETS_DIR": str(secrets_dir),
         "MPA_PUBLIC_URL": f"http://127.0.0.1:{nginx_port}", "MPA_HTTP_PORT": str(nginx_port),
         "MPA_DEMO_SIZE": "64",  # bathymetry cells per side: the whole demo, small enough for a test
+        # the dev profile's sign-in, as .env.example shows it, and one admin
+        "MPA_BACKEND_OIDC_PROVIDERS": next(
+            line.split("=", 1)[1] for line in compose.ENV_EXAMPLE.read_text().splitlines()
+            if line.startswith("# MPA_BACKEND_OIDC_PROVIDERS=")),
+        "MPA_BACKEND_ADMINS": json.dumps([ADMIN]),
     })
     assert env["MPA_BACKEND_ENV"] == "production", "the example configures production; so does this test"
     cfg = compose.load(env)
     services = cfg["services"]
     replicas = int(services["backend"]["deploy"]["replicas"])
     backend_ports = [free_port() for _ in range(replicas)]
-    tiler_port = free_port()
+    tiler_port, oidc_port = free_port(), free_port()
     mapper = Mapper({
+        ("oidc", 8002): oidc_port,
         ("seaweedfs", 8333): int(seaweedfs.endpoint_url.rsplit(":", 1)[1]),
         ("postgres", 5432): f"{pg.hostname}:{pg.port or 5432}",  # tests/fixtures/postgres.py's server
         ("backend", 8000): backend_ports[0],  # Docker's DNS would spread over replicas; nginx takes one here
@@ -181,6 +190,8 @@ def stack(seaweedfs, postgres_url, stack_dirs) -> Iterator[Stack]:
             code = job.run(timeout_s)
             assert code == 0, f"{name} exited {code}:\n{job.tail()}"
 
+        oidc = service_process("oidc", services["oidc"], mapper, work, listen={8002: oidc_port})
+        started.append(oidc.start(f"http://127.0.0.1:{oidc_port}/.well-known/openid-configuration"))
         tiler = service_process("tiler", services["tiler"], mapper, work, listen={8001: tiler_port})
         backends = [service_process("backend", services["backend"], mapper, work, replica=i + 1,
                                     listen={8000: port}) for i, port in enumerate(backend_ports)]
@@ -193,7 +204,7 @@ def stack(seaweedfs, postgres_url, stack_dirs) -> Iterator[Stack]:
         nginx = Nginx(work / "nginx", make_dist(work / "dist"), front_env)
         started.append(nginx.start())
         yield Stack(cfg, env, jobs, backends, [f"http://127.0.0.1:{p}" for p in backend_ports], tiler,
-                    f"http://127.0.0.1:{tiler_port}", nginx, bucket)
+                    f"http://127.0.0.1:{tiler_port}", nginx, bucket, f"http://127.0.0.1:{oidc_port}")
     finally:
         for proc in reversed(started):
             proc.stop()
@@ -274,3 +285,42 @@ def test_metrics_are_scraped_from_each_replica(stack: Stack) -> None:
     status, headers, body = fetch(stack.backend_urls[-1] + "/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain")
     assert b'mpa_http_requests_total{method="GET",route="/readyz",service="backend",status="200"}' in body
+
+
+def test_sign_in_through_the_front_door_opens_restricted_tiles(stack: Stack) -> None:
+    """The dev profile's provider, the session shared by the replicas, and the backend's token
+    verified by the tiler through the JWKS: every URL and name of the access chain in the compose file."""
+    import httpx
+
+    httpx.put(f"{stack.oidc_url}/users/admin-1", json={"email": ADMIN, "name": "Ada Admin"}, timeout=10).raise_for_status()
+    with httpx.Client(base_url=stack.nginx.url, follow_redirects=True, timeout=60) as browser:
+        form = browser.get("/api/auth/login/local", params={"next": "/api/me"})
+        assert form.status_code == 200 and str(form.url).startswith(stack.oidc_url), form.text[:500]
+        me = browser.post(str(form.url), data={"sub": "admin-1"})
+        assert me.status_code == 200 and me.url.path == "/api/me", me.text[:500]
+        assert ADMIN in me.text
+        # the session cookie is valid on the other replica too (shared session secret)
+        other = httpx.get(stack.backend_urls[-1] + "/api/me", cookies=browser.cookies, timeout=30)
+        assert other.status_code == 200 and ADMIN in other.text
+
+        layers = {layer["id"]: layer for layer in browser.get("/api/layers").json()}
+        restricted = [lyr for lyr in layers.values() if lyr["access"] == "restricted" and lyr["type"] == "raster"]
+        assert restricted and not restricted[0]["locked"], "an admin sees restricted layers unlocked"
+        layer = restricted[0]
+        token = browser.get("/api/token").json()
+        token = token.get("access_token") or token.get("token")
+        assert token
+
+    import morecantile
+
+    west, south, east, north = layer["bbox"]
+    z = max(layer["minzoom"], 12)
+    tile = morecantile.tms.get("WebMercatorQuad").tile((west + east) / 2, (south + north) / 2, z)
+    url = layer["tiles"][0].replace("{z}", str(z)).replace("{x}", str(tile.x)).replace("{y}", str(tile.y))
+    url = url if url.startswith("http") else stack.nginx.url + url
+    url = url.split("access_token=")[0].rstrip("?&")
+    status, _, _ = fetch(url)
+    assert status in (401, 403), "no token, no restricted tile"
+    status, headers, png = fetch(url, Authorization=f"Bearer {token}")
+    assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n", png[:300]
+    assert headers["cache-control"].startswith("private")
