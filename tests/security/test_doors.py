@@ -220,3 +220,21 @@ def test_a_cached_restricted_tile_is_not_served_to_others(stack, restricted, tok
         r = httpx.get(url, headers=headers, timeout=30)
         assert r.status_code in (401, 403) and not r.content.startswith(b"\x89PNG"), (headers.keys(), r.status_code)
         assert "etag" not in r.headers
+
+
+def test_no_door_names_where_the_store_is(stack, depositor, tokens) -> None:
+    """Store paths and bucket keys are internal: no answer, public or granted, shows them."""
+    store = str(stack.catalog_path)
+    item = httpx.get(f"{stack.backend.url}/api/stac/collections/hf-bathymetry/items", params={"limit": 1},
+                     timeout=30).json()["features"][0]["id"]
+    auth = {"Authorization": f"Bearer {tokens['depositor']}"}
+    for collection, item_id in (("hf-bathymetry", item), (RESTRICTED, RESTRICTED)):
+        base = f"{stack.tiler.url}/tiles/collections/{collection}/items/{item_id}"
+        for path in ("/assets", "/info", "/info.geojson", "/WebMercatorQuad/tilejson.json", "/WMTSCapabilities.xml",
+                     "/statistics", "/point/-8.0,50.3", "/info?assets=nope", "/tiles/WebMercatorQuad/2/0/0.png"):
+            r = httpx.get(base + path, headers=auth, timeout=60)
+            assert store not in r.text and "/vsis3/" not in r.text and "file://" not in r.text, \
+                f"{collection} {path}: {r.status_code} {r.text[:300]}"
+    for path in (f"/api/stac/collections/{RESTRICTED}/items", "/api/layers", "/api/collections"):
+        r = depositor.get(path)
+        assert store not in r.text and "file://" not in r.text, path

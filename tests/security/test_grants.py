@@ -186,8 +186,14 @@ def test_revocation_window_at_the_tiler_is_the_token_lifetime(stack: Stack, depo
         assert claims["exp"] - claims["iat"] <= 15 * 60 and issued["expires_in"] <= 15 * 60
         assert claims["exp"] - time.time() <= 15 * 60
         assert _tile_info(stack, token) == 200
+        api = client.post("/api/token", params={"audience": "mpa-api"}).json()["access_token"]
+        bearer = {"Authorization": f"Bearer {api}"}
+        items = f"{stack.backend.url}/api/stac/collections/{RESTRICTED}/items"
+        assert httpx.get(items, headers=bearer, timeout=30).status_code == 200
         assert depositor.delete(GRANTS, params={"person": person}).status_code == 204
         assert _reads(client) == 403, "the backend door closes at once"
+        assert httpx.get(items, headers=bearer, timeout=30).status_code == 403, \
+            "an API token carries identity, not scope: the revocation applies to it at once"
         fresh = client.post("/api/token").json()
         assert fresh["collections"] == [] and _tile_info(stack, fresh["access_token"]) == 403
         # documented window: the old token still opens tiles until it expires
