@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator
 from rio_tiler.colormap import parse_color
@@ -34,6 +35,10 @@ ColorMapQuery = create_colormap_dependency(cmap)
 _OWN_RENDERING = ("algorithm", "expression")
 
 
+# Dependencies are ``async`` where they do no blocking work: FastAPI runs a sync dependency in its
+# thread pool, and a dozen thread hops per tile cost more than the dependencies themselves.
+
+
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -46,17 +51,24 @@ def get_verifier(request: Request) -> TokenVerifier:
     return request.app.state.verifier
 
 
-def resolve_layer(
+def _layer_or_404(request: Request, collection_id: str, item_id: str) -> Layer:
+    try:
+        return get_catalogue(request).layer(collection_id, item_id)
+    except UnknownLayer as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+async def resolve_layer(
     request: Request,
     collection_id: Annotated[str, Path(description="Collection id in the STAC catalogue", max_length=200)],
     item_id: Annotated[str, Path(description="Item id within the collection", max_length=200)],
 ) -> Layer:
     """The ``path_dependency``: a catalogue item the caller may read (404 / 401 / 403 otherwise)."""
-    try:
-        layer = get_catalogue(request).layer(collection_id, item_id)
-    except UnknownLayer as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    authorize(layer, request, get_verifier(request))
+    layer = get_catalogue(request).peek(collection_id, item_id)
+    if layer is None:  # the store must be read: off the event loop
+        layer = await anyio.to_thread.run_sync(_layer_or_404, request, collection_id, item_id)
+    if layer.restricted:  # may fetch the JWKS
+        await anyio.to_thread.run_sync(authorize, layer, request, get_verifier(request))
     return layer
 
 
@@ -81,7 +93,7 @@ def _default_assets(layer: Layer) -> list:
     return _parse_asset(list(assets))
 
 
-def layer_params(layer: LayerDep, params: Annotated[OptionalAssetsExprParams, Depends()]) -> OptionalAssetsExprParams:
+async def layer_params(layer: LayerDep, params: Annotated[OptionalAssetsExprParams, Depends()]) -> OptionalAssetsExprParams:
     if not params.assets:
         params.assets = _default_assets(layer)
     return params
@@ -95,7 +107,7 @@ class OptionalAssetsParams:
         return {"assets": self.assets} if self.assets else {}
 
 
-def assets_params(
+async def assets_params(
     layer: LayerDep,
     assets: Annotated[list[str] | None, Query(description="Asset names (default: renders.default assets).")] = None,
 ) -> OptionalAssetsParams:
@@ -111,7 +123,7 @@ def _own_rendering(request: Request) -> bool:
     return fmt in _DATA_FORMATS or any(k in request.query_params for k in _OWN_RENDERING)
 
 
-def colormap_params(request: Request, layer: LayerDep, colormap: Annotated[Any, Depends(ColorMapQuery)]) -> Any:
+async def colormap_params(request: Request, layer: LayerDep, colormap: Annotated[Any, Depends(ColorMapQuery)]) -> Any:
     """The request's colormap, else the collection's default (unless it asked for an algorithm/expression)."""
     if colormap is not None or _own_rendering(request):
         return colormap
@@ -126,7 +138,7 @@ def colormap_params(request: Request, layer: LayerDep, colormap: Annotated[Any, 
     return None
 
 
-def render_params(
+async def render_params(
     request: Request, layer: LayerDep, params: Annotated[ImageRenderingParams, Depends()]
 ) -> ImageRenderingParams:
     """The request's rescale/color_formula, else the collection's defaults."""
@@ -143,7 +155,7 @@ def render_params(
     return params
 
 
-def dataset_params(layer: LayerDep, params: Annotated[DatasetParams, Depends()]) -> DatasetParams:
+async def dataset_params(layer: LayerDep, params: Annotated[DatasetParams, Depends()]) -> DatasetParams:
     """The request's nodata/resampling, else the render's (``nodata`` is part of the render extension)."""
     render = layer.default_render
     if params.nodata is None and isinstance(render.get("nodata"), (int, float)):
@@ -151,11 +163,11 @@ def dataset_params(layer: LayerDep, params: Annotated[DatasetParams, Depends()])
     return params
 
 
-def environment(request: Request) -> dict:
+async def environment(request: Request) -> dict:
     return request.app.state.gdal_env
 
 
-def limit_sizes(request: Request) -> None:
+async def limit_sizes(request: Request) -> None:
     """Refuse absurd output sizes before any pixel is read (one request must not take the server down)."""
     s = get_settings(request)
     params = request.query_params

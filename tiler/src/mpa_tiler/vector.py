@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Path as PathParam
 
@@ -99,8 +100,8 @@ def _cache(request: Request) -> MBTilesCache:
     return request.app.state.mbtiles
 
 
-def _mbtiles(request: Request, layer: LayerDep) -> Path:
-    return _cache(request).path_for(_mvt_asset(layer))
+async def _mbtiles(request: Request, layer: LayerDep) -> Path:
+    return await anyio.to_thread.run_sync(_cache(request).path_for, _mvt_asset(layer))  # may download
 
 
 def create_vector_router() -> APIRouter:
