@@ -227,3 +227,23 @@ BAD_API = [
 def test_bad_api_input_is_4xx(stack, method, path, params, body) -> None:
     r = httpx.request(method, stack.backend.url + path, params=params, json=body, timeout=30)
     assert 400 <= r.status_code < 500, f"{r.status_code} {r.text[:300]}"
+
+
+BAD_STATS = [
+    ("/api/stats/hf2012-annotations/summary", '{"seed": -1}'),
+    ("/api/stats/hf2012-annotations/cumulative", '{"seed": -1}'),
+    ("/api/stats/compare", '{"a": {"collection": "hf2012-annotations"}, "b": {"collection": "hf2015-annotations"}, '
+                           '"seed": -1}'),
+    ("/api/stats/hf2012-annotations/unit-size", '{"delta_percent": Infinity}'),
+    ("/api/stats/hf2012-annotations/unit-size", '{"delta_percent": 1e308}'),
+    ("/api/stats/hf2012-annotations/unit-size", '{"delta_percent": 1e9}'),
+    ("/api/stats/hf2012-annotations/summary", '{"units": {"target_area_m2": NaN}}'),
+    ("/api/stats/hf2012-annotations/power/simulation", '{"delta_percent": NaN}'),
+]
+
+
+@pytest.mark.parametrize("path,body", BAD_STATS, ids=[f"{p.rsplit('/', 1)[-1]} {b[-30:]}" for p, b in BAD_STATS])
+def test_bad_statistics_input_is_4xx(stack, path, body) -> None:
+    """Python's json accepts NaN/Infinity; numpy refuses negative seeds: both must be a 422, not a crash."""
+    r = httpx.post(stack.backend.url + path, content=body, headers={"content-type": "application/json"}, timeout=120)
+    assert 400 <= r.status_code < 500, f"{r.status_code} {r.text[:300]}"
