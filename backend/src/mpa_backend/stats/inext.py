@@ -227,14 +227,18 @@ def _window_sums(x, n, m, lo, hi, scale) -> np.ndarray:
     while start < len(x):
         stop = max(int(np.searchsorted(ends, (ends[start - 1] if start else 0) + _CHUNK, side="right")), start + 1)
         w = widths[start:stop]
-        row = np.repeat(np.arange(stop - start), w)
         first = np.cumsum(w) - w
-        k = np.arange(int(w.sum()), dtype=np.int64) + np.repeat(los[start:stop] - first, w)
-        xk = np.repeat(xi[start:stop], w) - k
-        mk = np.repeat(mi[start:stop], w) - k
-        pmf = np.exp(np.repeat(const[start:stop], w) - lf[k] - lf[xk] - lf[mk] - lf[ni - xk - mk - k])
-        a[start:stop] = np.bincount(row, weights=pmf * klk[k], minlength=stop - start)
-        b[start:stop] = np.bincount(row, weights=pmf * k, minlength=stop - start)
+        # position j in the flat array belongs to the pair whose window starts at `first`; each of
+        # k, X-k, m-k and n-X-m+k is one repeated per-pair offset plus or minus j
+        j = np.arange(int(w.sum()), dtype=np.int64)
+        k = np.repeat(los[start:stop] - first, w) + j
+        logp = np.repeat(const[start:stop], w) - lf.take(k)
+        logp -= lf.take(np.repeat(xi[start:stop] - los[start:stop] + first, w) - j)
+        logp -= lf.take(np.repeat(mi[start:stop] - los[start:stop] + first, w) - j)
+        logp -= lf.take(np.repeat(ni - xi[start:stop] - mi[start:stop] + los[start:stop] - first, w) + j)
+        pmf = np.exp(logp, out=logp)
+        b[start:stop] = np.add.reduceat(pmf * k, first)
+        a[start:stop] = np.add.reduceat(pmf * klk.take(k), first)
         start = stop
     return (np.log(scale) * b - a) / scale
 
