@@ -229,11 +229,12 @@ def test_bad_api_input_is_4xx(stack, method, path, params, body) -> None:
     assert 400 <= r.status_code < 500, f"{r.status_code} {r.text[:300]}"
 
 
+COMPARE_NEGATIVE_SEED = ('{"a": {"collection": "hf2012-annotations"}, "b": {"collection": "hf2015-annotations"}, '
+                         '"seed": -1}')
 BAD_STATS = [
     ("/api/stats/hf2012-annotations/summary", '{"seed": -1}'),
     ("/api/stats/hf2012-annotations/cumulative", '{"seed": -1}'),
-    ("/api/stats/compare", '{"a": {"collection": "hf2012-annotations"}, "b": {"collection": "hf2015-annotations"}, '
-                           '"seed": -1}'),
+    ("/api/stats/compare", COMPARE_NEGATIVE_SEED),
     ("/api/stats/hf2012-annotations/unit-size", '{"delta_percent": Infinity}'),
     ("/api/stats/hf2012-annotations/unit-size", '{"delta_percent": 1e308}'),
     ("/api/stats/hf2012-annotations/unit-size", '{"delta_percent": 1e9}'),
