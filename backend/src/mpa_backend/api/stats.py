@@ -28,6 +28,9 @@ from ..tables import annotation_table, taxa_of
 
 router = APIRouter(prefix="/api/stats", tags=["statistics"])
 
+# numpy seeds are unsigned 32-bit: anything else is a 422 here, not a 500 inside the generator.
+Seed = Annotated[int, Field(ge=0, le=2**32 - 1, description="random seed (reproducible results)")]
+
 # ---------------------------------------------------------------------------------------------
 # data access: one Survey (numpy columns) per table version, built once per process
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +95,7 @@ class SummaryRequest(BaseModel):
     taxa_of_interest: list[str] = Field(default_factory=list, description="taxa whose densities are reported, e.g. pentapora_foliacea")
     n_boot: int = Field(1000, ge=0, le=20000)
     conf: float = Field(0.95, gt=0, lt=1)
-    seed: int = 0
+    seed: Seed = 0
     include_units: bool = Field(True, description="list every sample unit (false: summary only, smaller answer)")
 
 
@@ -108,7 +111,7 @@ class RarefactionRequest(BaseModel):
     endpoint: int | None = Field(None, ge=1, description="largest sample size (individuals); default twice the reference")
     nboot: int = Field(50, ge=0, le=1000)
     conf: float = Field(0.95, gt=0, lt=1)
-    seed: int = 0
+    seed: Seed = 0
 
 
 class CumulativeRequest(BaseModel):
@@ -116,7 +119,7 @@ class CumulativeRequest(BaseModel):
     units: UnitOptions = UnitOptions()
     orderings: int = Field(50, ge=2, le=1000)
     points: int = Field(30, ge=2, le=200)
-    seed: int = 0
+    seed: Seed = 0
 
 
 MetricName = Literal["density_per_m2", "density_per_ha", "richness", "hill_q1", "hill_q2", "pielou_evenness",
@@ -137,7 +140,7 @@ class CompareRequest(BaseModel):
     n_boot: int = Field(1000, ge=0, le=20000)
     n_perm: int = Field(1999, ge=0, le=100000, description="Monte Carlo permutations (p resolution 1/(n_perm+1))")
     conf: float = Field(0.95, gt=0, lt=1)
-    seed: int = 0
+    seed: Seed = 0
 
 
 class SimulationRequest(BaseModel):
@@ -146,14 +149,14 @@ class SimulationRequest(BaseModel):
     metric: Literal["density", "richness", "taxon_density"] = "density"
     taxon: str | None = Field(None, description="taxon for metric 'taxon_density'")
     model: Literal["negbin", "bootstrap"] = Field("negbin", description="negbin for counts; bootstrap resamples unit values (richness always)")
-    delta_percent: float = Field(..., gt=0, description="change to detect, % of the mean")
+    delta_percent: float = Field(..., gt=0, le=1000, allow_inf_nan=False, description="change to detect, % of the mean")
     direction: Literal["decrease", "increase"] = "decrease"
     alpha: float = Field(0.05, gt=0, lt=1)
     power: float = Field(0.8, gt=0, lt=1, description="target power, to report the smallest n reaching it")
     tails: Literal[1, 2] = 2
     n_per_group: list[int] = Field(default_factory=lambda: [5, 10, 15, 20, 30, 40, 60, 80, 100, 150, 200])
     replicates: int = Field(1000, ge=10, le=20000)
-    seed: int = 0
+    seed: Seed = 0
 
     @field_validator("n_per_group")
     @classmethod
@@ -168,7 +171,7 @@ class UnitSizeRequest(BaseModel):
     areas_m2: list[float] = Field(default_factory=lambda: [25, 50, 75, 100, 150, 200, 300, 500])
     partial: Literal["drop", "keep"] = "drop"
     metric: MetricName = "density_per_m2"
-    delta_percent: float = Field(20.0, gt=0)
+    delta_percent: float = Field(20.0, gt=0, le=1000, allow_inf_nan=False)
     alpha: float = Field(0.05, gt=0, lt=1)
     power: float = Field(0.8, gt=0, lt=1)
     tails: Literal[1, 2] = 2
@@ -623,7 +626,7 @@ def summary_get(
     start: datetime | None = None, end: datetime | None = None,
     taxa: Annotated[list[str] | None, Query()] = None, taxa_of_interest: Annotated[list[str] | None, Query()] = None,
     target_area_m2: Annotated[float, Query(gt=0)] = 150.0, partial: Literal["drop", "keep"] = "drop",
-    n_boot: Annotated[int, Query(ge=0, le=20000)] = 1000, seed: int = 0, include_units: bool = True,
+    n_boot: Annotated[int, Query(ge=0, le=20000)] = 1000, seed: Annotated[int, Query(ge=0, le=2**32 - 1)] = 0, include_units: bool = True,
     format: FormatQuery = None, table: TableQuery = None,
 ):
     """The same as POST, with the selection in the query string (for links and CSV downloads)."""
@@ -756,7 +759,7 @@ def compare(
 @router.get("/power/analytic", response_model=AnalyticPowerResponse)
 def analytic_power(
     request: Request,
-    delta_percent: Annotated[float, Query(gt=0, description="change to detect, % of the mean")],
+    delta_percent: Annotated[float, Query(gt=0, le=1000, allow_inf_nan=False, description="change to detect, % of the mean")],
     cv: Annotated[float, Query(gt=0, description="coefficient of variation of the metric across units (fraction, e.g. 0.6)")],
     alpha: Annotated[float, Query(gt=0, lt=1)] = 0.05,
     power_: Annotated[float, Query(gt=0, lt=1, alias="power")] = 0.8,
