@@ -135,12 +135,16 @@ def request_token(request: Request) -> str | None:
 
 def authorize(layer: Layer, request: Request, verifier: TokenVerifier) -> None:
     """Let the request read ``layer`` or raise AccessDenied (nothing about the layer in the error)."""
-    if not layer.restricted:
-        return
+    if layer.restricted:
+        authorize_collection(layer.collection_id, request, verifier)
+
+
+def authorize_collection(collection_id: str, request: Request, verifier: TokenVerifier) -> None:
+    """Let the request read restricted ``collection_id`` or raise AccessDenied."""
     token = request_token(request)
     if not token:
         raise AccessDenied(401, "this layer needs an access token")
     claims = verifier.claims(token)
     granted = claims.get("collections")
-    if not isinstance(granted, list) or layer.collection_id not in granted:
+    if not isinstance(granted, list) or collection_id not in granted:
         raise AccessDenied(403, "the access token does not grant this collection")

@@ -25,6 +25,22 @@ class UnknownLayer(LookupError):
     """No such collection/item in the published catalogue."""
 
 
+class UnknownItem(UnknownLayer):
+    """No such item in a collection that exists; carries the collection's access level.
+
+    Why: an unknown item of a restricted collection must first be answered like a real one
+    (401/403) so that 404 does not tell an unauthorised caller which item ids exist.
+    """
+
+    def __init__(self, message: str, collection_id: str, access: str):
+        super().__init__(message)
+        self.collection_id, self.access = collection_id, access
+
+    @property
+    def restricted(self) -> bool:
+        return self.access != "public"
+
+
 @dataclass(frozen=True)
 class Layer:
     """One catalogue item, resolved: what the routes need to read, render and protect it."""
@@ -154,11 +170,13 @@ class Catalogue:
                 self._layers.move_to_end(key)
                 return cached
         item_url = col.items.get(item_id)
+        unknown = UnknownItem(f"unknown item {item_id!r} in collection {collection_id!r}",
+                              collection_id, _access(col.doc))
         if item_url is None:
-            raise UnknownLayer(f"unknown item {item_id!r} in collection {collection_id!r}")
+            raise unknown
         item = self._read_json(self.store.check_inside(item_url))
         if item.get("id") != item_id:
-            raise UnknownLayer(f"unknown item {item_id!r} in collection {collection_id!r}")
+            raise unknown
         layer = self._make_layer(col, item_url, item)
         with self._lock:
             self._layers[key] = layer
@@ -183,10 +201,12 @@ class Catalogue:
         gdal_item["links"] = []
         stac_item = pystac.Item.from_dict(gdal_item, preserve_dict=False)
         renders = item.get("properties", {}).get("renders") or col.doc.get("renders") or {}
-        access = col.doc.get("mpa:access", "restricted")
-        if access not in ("public", "restricted"):
-            access = "restricted"  # unknown values fail closed
         return Layer(
-            collection_id=col.doc["id"], item_id=item["id"], access=access, collection=col.doc,
+            collection_id=col.doc["id"], item_id=item["id"], access=_access(col.doc), collection=col.doc,
             item=item, stac_item=stac_item, renders=renders,
         )
+
+
+def _access(collection: dict[str, Any]) -> str:
+    access = collection.get("mpa:access", "restricted")
+    return access if access in ("public", "restricted") else "restricted"  # unknown values fail closed

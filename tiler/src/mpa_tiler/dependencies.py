@@ -25,8 +25,8 @@ from titiler.core.dependencies import (
     create_colormap_dependency,
 )
 
-from mpa_tiler.access import TokenVerifier, authorize
-from mpa_tiler.catalog import Catalogue, Layer, UnknownLayer
+from mpa_tiler.access import TokenVerifier, authorize, authorize_collection
+from mpa_tiler.catalog import Catalogue, Layer, UnknownItem, UnknownLayer
 from mpa_tiler.colormaps import cmap
 from mpa_tiler.settings import Settings
 
@@ -52,8 +52,13 @@ def get_verifier(request: Request) -> TokenVerifier:
 
 
 def _layer_or_404(request: Request, collection_id: str, item_id: str) -> Layer:
+    """The layer, else 404 -- but for a restricted collection only once the token grants it."""
     try:
         return get_catalogue(request).layer(collection_id, item_id)
+    except UnknownItem as exc:
+        if exc.restricted:  # no id oracle: an unauthorised caller gets the same 401/403 as for a real item
+            authorize_collection(exc.collection_id, request, get_verifier(request))
+        raise HTTPException(status_code=404, detail=str(exc)) from None
     except UnknownLayer as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
