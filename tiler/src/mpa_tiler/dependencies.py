@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -190,6 +191,7 @@ async def limit_sizes(request: Request) -> None:
     _check_geometry(request)
     if "url" in params:
         raise HTTPException(status_code=400, detail="the tiler serves catalogue layers only; url= is not accepted")
+    _check_crs(request)
     for key in ("colormap",):
         if key in params:
             try:
@@ -231,3 +233,18 @@ def _check_geometry(request: Request) -> None:
         lon, lat = _number(request, "lon"), _number(request, "lat")
         if "coord_crs" not in request.query_params and not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise HTTPException(status_code=400, detail=f"point {lon},{lat} is not a longitude,latitude")
+
+
+# GDAL's SetFromUserInput (behind rasterio's CRS.from_user_input, which titiler calls on these) opens
+# files and fetches URLs given as a CRS; only plain authority codes ever reach it.
+CRS_PARAMETERS = ("crs", "coord_crs", "dst_crs", "bbox-crs", "bbox_crs")
+_SAFE_CRS = re.compile(r"(?:EPSG:\d{1,6}|OGC:CRS84)", re.IGNORECASE)
+
+
+def _check_crs(request: Request) -> None:
+    for name in CRS_PARAMETERS:
+        for raw in request.query_params.getlist(name):
+            code = raw[1:-1] if raw.startswith("[") and raw.endswith("]") else raw
+            if not _SAFE_CRS.fullmatch(code):
+                raise HTTPException(status_code=400,
+                                    detail=f"{name}={raw[:80]!r} is not accepted: use EPSG:<code> or OGC:CRS84")
