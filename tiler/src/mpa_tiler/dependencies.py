@@ -18,6 +18,7 @@ import anyio.to_thread
 from fastapi import Depends, HTTPException, Path, Query, Request
 from pydantic import AfterValidator
 from rio_tiler.colormap import parse_color
+from rio_tiler.errors import RioTilerError
 from titiler.core.dependencies import (
     AssetsExprParams,
     DatasetParams,
@@ -192,12 +193,8 @@ async def limit_sizes(request: Request) -> None:
     if "url" in params:
         raise HTTPException(status_code=400, detail="the tiler serves catalogue layers only; url= is not accepted")
     _check_crs(request)
-    for key in ("colormap",):
-        if key in params:
-            try:
-                json.loads(params[key])
-            except ValueError:
-                raise HTTPException(status_code=400, detail=f"{key} is not valid JSON")
+    for raw in params.getlist("colormap"):
+        _check_colormap(raw)
 
 
 def _number(request: Request, name: str) -> float:
@@ -248,3 +245,35 @@ def _check_crs(request: Request) -> None:
             if not _SAFE_CRS.fullmatch(code):
                 raise HTTPException(status_code=400,
                                     detail=f"{name}={raw[:80]!r} is not accepted: use EPSG:<code> or OGC:CRS84")
+
+
+def _check_colormap(raw: str) -> None:
+    """A custom colormap titiler can use: {value: colour} or [[[min, max], colour], ...] (else titiler 500s)."""
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="colormap is not valid JSON") from None
+    try:
+        if isinstance(doc, dict) and doc:
+            for key, colour in doc.items():
+                int(key)
+                _colour(colour)
+        elif isinstance(doc, list) and doc:
+            for interval, colour in doc:
+                lo, hi = interval
+                if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                           for v in (lo, hi)):
+                    raise ValueError(interval)
+                _colour(colour)
+        else:
+            raise ValueError(doc)
+    except (ValueError, TypeError, AttributeError, KeyError, AssertionError, RioTilerError):
+        raise HTTPException(status_code=400, detail=(
+            "colormap must be a JSON object {\"<integer value>\": [r, g, b(, a)] or \"#rrggbb\"} "
+            "or a list of [[min, max], colour] intervals")) from None
+
+
+def _colour(value: Any) -> None:
+    rgba = parse_color(value)
+    if not all(isinstance(c, int) and 0 <= c <= 255 for c in rgba):
+        raise ValueError(value)
