@@ -195,6 +195,8 @@ async def limit_sizes(request: Request) -> None:
     _check_crs(request)
     for raw in params.getlist("colormap"):
         _check_colormap(raw)
+    if request.method == "POST":
+        _check_geojson(await request.body())
 
 
 def _number(request: Request, name: str) -> float:
@@ -277,3 +279,35 @@ def _colour(value: Any) -> None:
     rgba = parse_color(value)
     if not all(isinstance(c, int) and 0 <= c <= 255 for c in rgba):
         raise ValueError(value)
+
+
+def _check_geojson(body: bytes) -> None:
+    """POST bodies: a Feature (or FeatureCollection of them) with a geometry of finite coordinates.
+
+    Why here: a null geometry or an infinite coordinate passes titiler's GeoJSON model but fails
+    deep in rio-tiler with a 500.
+    """
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        raise HTTPException(status_code=400, detail="the request body is not valid JSON") from None
+    if not isinstance(doc, dict):
+        raise HTTPException(status_code=400, detail="the request body must be a GeoJSON Feature or FeatureCollection")
+    features = doc.get("features") if doc.get("type") == "FeatureCollection" else [doc]
+    if not isinstance(features, list) or not features:
+        raise HTTPException(status_code=400, detail="the FeatureCollection has no features")
+    for index, feature in enumerate(features):
+        where = f"feature {index}" if doc.get("type") == "FeatureCollection" else "the feature"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise HTTPException(status_code=400, detail=f"{where} is not a GeoJSON Feature")
+        geometry = feature.get("geometry")
+        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+            raise HTTPException(status_code=400, detail=f"{where} must have a Polygon or MultiPolygon geometry")
+        if not _finite_coordinates(geometry.get("coordinates")):
+            raise HTTPException(status_code=400, detail=f"{where} has coordinates that are not finite numbers")
+
+
+def _finite_coordinates(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, list) and depth < 6:
+        return bool(value) and all(_finite_coordinates(v, depth + 1) for v in value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
