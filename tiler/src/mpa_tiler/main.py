@@ -38,6 +38,7 @@ from mpa_tiler.dependencies import (
 from mpa_tiler.gdal_env import rasterio_env
 from mpa_tiler.legend import create_legend_router
 from mpa_tiler.metrics import Metrics, MetricsMiddleware, metrics_endpoint
+from mpa_tiler.observability import install
 from mpa_tiler.reader import CatalogueItemReader, reader_renders
 from mpa_tiler.settings import Settings
 from mpa_tiler.store import Store
@@ -128,6 +129,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "HEAD", "POST"],
                            allow_headers=["Authorization", "If-None-Match"], expose_headers=["ETag"], max_age=3600)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    # Outermost: request ids and JSON access lines without query strings (they may hold
+    # ?access_token=); it also switches off uvicorn's access log, which would write them.
+    install(app, service="tiler")
     return app
 
 
