@@ -40,7 +40,7 @@ from mpa_tiler.legend import create_legend_router
 from mpa_tiler.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from mpa_tiler.observability import install
 from mpa_tiler.reader import CatalogueItemReader, reader_renders
-from mpa_tiler.settings import Settings
+from mpa_tiler.settings import Settings, UnfitForProduction
 from mpa_tiler.store import Store
 from mpa_tiler.tile_cache import TileCacheMiddleware
 from mpa_tiler.tms import SUPPORTED_TMS
@@ -88,6 +88,8 @@ def create_raster_factory() -> MultiBaseTilerFactory:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    if problems := settings.production_problems():
+        raise UnfitForProduction("MPA_TILER_ENV=production refuses to start: " + "; ".join(problems))
     app = FastAPI(title="MPA Twin tiler", version=__version__, openapi_url="/tiles/openapi.json",
                   docs_url="/tiles/docs", redoc_url=None)
     store = Store(settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MPA_TILER_", extra="ignore", populate_by_name=True)
 
+    env: Literal["development", "production"] = Field(
+        "development", description="production refuses to start with development defaults (see production_problems)."
+    )
     catalog_url: str = Field(
         "file:///srv/mpa/catalog",
         validation_alias=AliasChoices("MPA_CATALOG_URL", "MPA_TILER_CATALOG_URL"),
@@ -50,6 +54,28 @@ class Settings(BaseSettings):
     # GDAL.
     gdal_cachemax: int = Field(512, gt=0, description="GDAL block cache in MB.")
     vsi_cache_size: int = 64 * 1024 * 1024
+
+    def production_problems(self) -> list[str]:
+        """What makes this configuration unfit for production, each naming the variable to set.
+
+        Why refuse rather than warn: without a key the tiler cannot verify any token (restricted
+        layers would be unreachable, or a later change could make them open), without an issuer it
+        trusts tokens from any signer holding the key, and ``*`` origins let any site use a token.
+        """
+        if self.env != "production":
+            return []
+        problems = []
+        if not (self.jwks_url or self.token_public_key):
+            problems.append("MPA_TILER_JWKS_URL (or MPA_TILER_TOKEN_PUBLIC_KEY) must be set to verify access tokens")
+        if not self.token_issuer:
+            problems.append("MPA_TILER_TOKEN_ISSUER must be set (the backend's issuer of access tokens)")
+        if "*" in self.cors_origins:
+            problems.append("MPA_TILER_CORS_ORIGINS must list the site's origins, not '*'")
+        return problems
+
+
+class UnfitForProduction(RuntimeError):
+    """The tiler was asked to run in production with development defaults."""
 
 
 @lru_cache
