@@ -90,6 +90,19 @@ class Proc:
         return out
 
 
+def http_get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """(status, lower-cased headers, body) of a GET; error statuses are answers, not exceptions."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+
 def _last_answer(url: str) -> str:
     """What the readiness URL says now (its body names the reason for a 503)."""
     import urllib.error

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +26,7 @@ from e2e.stack import free_port
 from . import compose
 from .compose import ROOT
 from .nginx import Nginx, make_dist
-from .processes import VENV_BIN, Proc, base_env, work_dir
+from .processes import VENV_BIN, Proc, base_env, http_get, work_dir
 from .test_dockerfiles import instructions
 
 pytestmark = [pytest.mark.s3, pytest.mark.postgres]
@@ -107,15 +105,6 @@ def service_process(name: str, svc: dict, mapper: Mapper, work: Path, replica: i
     env.update({k: local(v) for k, v in image_env(DOCKERFILES[name]).items()})
     env.update({k: local(v) for k, v in compose.environment(svc).items()})
     return Proc(f"{name}-{replica}", argv, env, here / "out.log", cwd=here)
-
-
-def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
 
 
 @dataclass
@@ -228,14 +217,14 @@ def test_jobs_migrated_the_database_and_published_the_demo(stack: Stack, seaweed
 def test_every_backend_replica_is_ready_and_serves_the_published_demo(stack: Stack) -> None:
     jwks = []
     for url in stack.backend_urls:
-        status, _, body = fetch(url + "/readyz")
+        status, _, body = http_get(url + "/readyz")
         ready = json.loads(body)
         assert status == 200 and ready["status"] == "ok" and ready["collections"] >= 6, ready
-        jwks.append(json.loads(fetch(url + "/api/.well-known/jwks.json")[2]))
+        jwks.append(json.loads(http_get(url + "/api/.well-known/jwks.json")[2]))
     # replicas sign with the same mounted key: a token from one verifies against any other's JWKS
     assert all(j == jwks[0] for j in jwks) and jwks[0]["keys"]
 
-    status, headers, body = fetch(stack.nginx.url + "/api/collections", **{"X-Request-ID": "compose-1"})
+    status, headers, body = http_get(stack.nginx.url + "/api/collections", **{"X-Request-ID": "compose-1"})
     ids = {c["id"] for c in json.loads(body)}
     assert status == 200 and {"hf-bathymetry", "hf-habitats", "hf2012-annotations"} <= ids, ids
     assert headers["x-request-id"] == "compose-1"
@@ -244,9 +233,9 @@ def test_every_backend_replica_is_ready_and_serves_the_published_demo(stack: Sta
 
 
 def test_tiler_is_ready_and_renders_a_layer_through_the_front_door(stack: Stack) -> None:
-    status, _, body = fetch(stack.tiler_url + "/readyz")
+    status, _, body = http_get(stack.tiler_url + "/readyz")
     assert status == 200, body
-    status, _, body = fetch(stack.nginx.url + "/api/layers")
+    status, _, body = http_get(stack.nginx.url + "/api/layers")
     layers = {layer["id"]: layer for layer in json.loads(body)}
     bathy = layers["hf-bathymetry"]
     assert bathy["type"] == "raster" and bathy["tiles"], bathy
@@ -258,7 +247,7 @@ def test_tiler_is_ready_and_renders_a_layer_through_the_front_door(stack: Stack)
     template = bathy["tiles"][0]
     url = template.replace("{z}", str(z)).replace("{x}", str(tile.x)).replace("{y}", str(tile.y))
     url = url if url.startswith("http") else stack.nginx.url + url
-    status, headers, png = fetch(url)
+    status, headers, png = http_get(url)
     assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n", png[:300]
     assert headers["cache-control"].startswith("public, max-age=")
     from io import BytesIO
@@ -272,17 +261,17 @@ def test_tiler_is_ready_and_renders_a_layer_through_the_front_door(stack: Stack)
 
 
 def test_restricted_layers_stay_closed_without_a_token(stack: Stack) -> None:
-    _, _, body = fetch(stack.nginx.url + "/api/collections")
+    _, _, body = http_get(stack.nginx.url + "/api/collections")
     restricted = [c for c in json.loads(body) if c["access"] == "restricted"]
     assert restricted, "the demo has restricted collections"
-    _, _, body = fetch(stack.nginx.url + "/api/layers")
+    _, _, body = http_get(stack.nginx.url + "/api/layers")
     for layer in json.loads(body):
         if layer["access"] == "restricted":
             assert layer["locked"] is True
 
 
 def test_metrics_are_scraped_from_each_replica(stack: Stack) -> None:
-    status, headers, body = fetch(stack.backend_urls[-1] + "/metrics")
+    status, headers, body = http_get(stack.backend_urls[-1] + "/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain")
     assert b'mpa_http_requests_total{method="GET",route="/readyz",service="backend",status="200"}' in body
 
@@ -319,8 +308,8 @@ def test_sign_in_through_the_front_door_opens_restricted_tiles(stack: Stack) -> 
     url = layer["tiles"][0].replace("{z}", str(z)).replace("{x}", str(tile.x)).replace("{y}", str(tile.y))
     url = url if url.startswith("http") else stack.nginx.url + url
     url = url.split("access_token=")[0].rstrip("?&")
-    status, _, _ = fetch(url)
+    status, _, _ = http_get(url)
     assert status in (401, 403), "no token, no restricted tile"
-    status, headers, png = fetch(url, Authorization=f"Bearer {token}")
+    status, headers, png = http_get(url, Authorization=f"Bearer {token}")
     assert status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n", png[:300]
     assert headers["cache-control"].startswith("private")

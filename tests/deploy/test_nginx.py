@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ import pytest
 from e2e.stack import free_port
 
 from .nginx import Nginx, make_dist, nginx_env
-from .processes import VENV_BIN, Proc, base_env, work_dir
+from .processes import VENV_BIN, Proc, base_env, http_get, work_dir
 
 
 @dataclass
@@ -32,15 +30,6 @@ class Front:
     tiler_url: str
     collection: str
     item: str
-
-
-def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
-    req = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
 
 
 @pytest.fixture(scope="module")
@@ -86,19 +75,19 @@ def test_config_is_valid_for_nginx(tmp_path: Path) -> None:
 
 
 def test_app_is_served_with_the_right_caching(front: Front) -> None:
-    status, headers, body = get(front.nginx.url + "/")
+    status, headers, body = http_get(front.nginx.url + "/")
     assert status == 200 and b"<title>MPA Twin</title>" in body and headers["cache-control"] == "no-cache"
-    status, headers, body = get(front.nginx.url + "/assets/app-3f9a.js")
+    status, headers, body = http_get(front.nginx.url + "/assets/app-3f9a.js")
     assert status == 200 and headers["cache-control"] == "public, max-age=31536000, immutable"
-    status, _, body = get(front.nginx.url + "/survey/hf2012-auv")  # a client-side route
+    status, _, body = http_get(front.nginx.url + "/survey/hf2012-auv")  # a client-side route
     assert status == 200 and b"<title>MPA Twin</title>" in body
-    status, _, body = get(front.nginx.url + "/metrics")  # not proxied: Prometheus scrapes services directly
+    status, _, body = http_get(front.nginx.url + "/metrics")  # not proxied: Prometheus scrapes services directly
     assert b"mpa_http_requests_total" not in body
 
 
 def test_api_is_proxied_unchanged_with_the_request_id(front: Front) -> None:
-    status, headers, body = get(front.nginx.url + "/api/collections?limit=5", **{"X-Request-ID": "nginx-test-1"})
-    direct_status, _, direct = get(front.backend_url + "/api/collections?limit=5")
+    status, headers, body = http_get(front.nginx.url + "/api/collections?limit=5", **{"X-Request-ID": "nginx-test-1"})
+    direct_status, _, direct = http_get(front.backend_url + "/api/collections?limit=5")
     assert status == direct_status == 200
     assert json.loads(body) == json.loads(direct)
     assert front.collection in body.decode()
@@ -106,16 +95,16 @@ def test_api_is_proxied_unchanged_with_the_request_id(front: Front) -> None:
     line = front.backend.wait_log(lambda x: x.get("request_id") == "nginx-test-1")
     assert line["path"] == "/api/collections", "the /api prefix reaches the backend (no stripping)"
     # no id from the client: nginx makes one and the backend logs the same one it returns
-    _, headers, _ = get(front.nginx.url + "/api/health")
+    _, headers, _ = http_get(front.nginx.url + "/api/health")
     rid = headers["x-request-id"]
     assert front.backend.wait_log(lambda x: x.get("request_id") == rid)["path"] == "/api/health"
-    status, _, body = get(front.nginx.url + "/api/no-such-route")
+    status, _, body = http_get(front.nginx.url + "/api/no-such-route")
     assert status == 404 and b"MPA Twin" not in body, "API errors are the backend's, not the app's fallback"
 
 
 def test_tiles_are_proxied_with_caching_headers_kept(front: Front) -> None:
     path = f"/tiles/collections/{front.collection}/items/{front.item}/WebMercatorQuad/tilejson.json?assets=data"
-    status, _, body = get(front.nginx.url + path)
+    status, _, body = http_get(front.nginx.url + path)
     assert status == 200, body
     tilejson = json.loads(body)
     template = tilejson["tiles"][0]
@@ -127,18 +116,18 @@ def test_tiles_are_proxied_with_caching_headers_kept(front: Front) -> None:
     z = max(tilejson["minzoom"], 12)
     t = morecantile.tms.get("WebMercatorQuad").tile(lon, lat, z)
     tile_path = template.replace(front.nginx.url, "").replace("{z}", str(z)).replace("{x}", str(t.x)).replace("{y}", str(t.y))
-    status, headers, png = get(front.nginx.url + tile_path)
+    status, headers, png = http_get(front.nginx.url + tile_path)
     # The tiler's ETag covers the public host (tiles and links differ per host), so ask it directly
     # with the forwarded headers nginx is configured to send: equal ETags prove both the headers
     # nginx sends and that it hands the upstream's caching headers back untouched.
     host = front.nginx.url.split("://", 1)[1]
-    d_status, d_headers, d_png = get(front.tiler_url + tile_path, Host=host, **{
+    d_status, d_headers, d_png = http_get(front.tiler_url + tile_path, Host=host, **{
         "X-Forwarded-Proto": "http", "X-Forwarded-Host": host})
     assert status == d_status == 200 and png[:8] == b"\x89PNG\r\n\x1a\n" and png == d_png
     for name in ("cache-control", "etag", "content-type"):
         assert headers[name] == d_headers[name], name
     assert "max-age" in headers["cache-control"]
-    status, headers, body = get(front.nginx.url + tile_path, **{"If-None-Match": d_headers["etag"]})
+    status, headers, body = http_get(front.nginx.url + tile_path, **{"If-None-Match": d_headers["etag"]})
     assert status == 304 and body == b""
 
 
@@ -146,6 +135,6 @@ def test_scheme_and_host_of_an_edge_proxy_are_kept(front: Front) -> None:
     """Behind the TLS edge (blue-green), links must be https:// on the public host."""
     path = f"/tiles/collections/{front.collection}/items/{front.item}/WebMercatorQuad/tilejson.json?assets=data"
     # what docs/deploy/edge-nginx.conf sends: the public Host and the scheme it terminated
-    status, _, body = get(front.nginx.url + path, Host="mpa.example.org", **{"X-Forwarded-Proto": "https"})
+    status, _, body = http_get(front.nginx.url + path, Host="mpa.example.org", **{"X-Forwarded-Proto": "https"})
     assert status == 200
     assert json.loads(body)["tiles"][0].startswith("https://mpa.example.org/tiles/collections/")
