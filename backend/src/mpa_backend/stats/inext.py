@@ -86,10 +86,6 @@ def reference(x, units: int | None = None) -> Reference:
     return Reference(v, float(units), float(v.sum()), True)
 
 
-def _lchoose(a, b):
-    return special.gammaln(a + 1) - special.gammaln(b + 1) - special.gammaln(a - b + 1)
-
-
 def _f0_hat(n: float, f1: int, f2: int) -> float:
     return (n - 1) / n * f1 * f1 / (2 * f2) if f2 > 0 else (n - 1) / n * f1 * (f1 - 1) / 2
 
