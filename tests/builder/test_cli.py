@@ -65,3 +65,19 @@ def test_demo_generates_and_publishes_every_batch(tmp_path, monkeypatch):
     assert calls == {"size": 64, "seed": 7}
     root = json.loads((store / "catalog.json").read_text())
     assert root["mpa:version"] == 1 and len([li for li in root["links"] if li["rel"] == "child"]) == 5
+
+
+def test_demo_publishes_into_an_s3_store(seaweedfs, tmp_path, monkeypatch):
+    """`mpa-catalog demo s3://…` (what the compose demo job runs) keeps the URL intact."""
+
+    def tiny_demo(out: Path, size="small", seed=20120815, progress=None):
+        return [make_raster_batch(Path(out) / "hf2015-mbes")]
+
+    monkeypatch.setattr(mpa_builder.demo, "make_demo_batches", tiny_demo)
+    bucket = seaweedfs.make_bucket("clidemo")
+    for key, value in seaweedfs.env().items():
+        monkeypatch.setenv(key, value)
+    r = runner.invoke(app, ["demo", f"s3://{bucket}/catalogue", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    root = json.loads(seaweedfs.client().get_object(Bucket=bucket, Key="catalogue/catalog.json")["Body"].read())
+    assert root["mpa:version"] == 1

@@ -151,7 +151,7 @@ def demo_batch(out: Path, size: Annotated[str, typer.Option("--size", help="smal
 
 
 @app.command()
-def demo(out_store: Annotated[Path, typer.Argument(help="store folder to publish into")] = Path(".demo/store"),
+def demo(out_store: Annotated[str, typer.Argument(help="store to publish into: a folder or s3://bucket/prefix")] = ".demo/store",
          batches: Annotated[Path | None, typer.Option("--batches", help="where to write the batches (default: temporary)")] = None,
          size: Annotated[str, typer.Option("--size")] = "small", seed: Annotated[int, typer.Option("--seed")] = 20120815,
          workers: WorkersOpt = None) -> None:
@@ -166,7 +166,7 @@ def demo(out_store: Annotated[Path, typer.Argument(help="store folder to publish
     try:
         with progress_bar("demo batches") as cb:
             folders = make_demo_batches(batches, size=_size(size), seed=seed, progress=cb)
-        st = Store(str(out_store))
+        st = Store(out_store)
         res = publish_batches(folders, st, workers=workers or settings.workers, dask=settings.dask_address,
                               progress=progress_bar, max_errors=settings.max_errors)
     except (BuildError, ManifestError, PublishError) as exc:
