@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from fastapi.testclient import TestClient
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
 
+from e2e.stack import free_port
 from tests.tiler.catalog_factory import Published, build_catalogue
 
 ISSUER = "http://backend.test/api"
@@ -118,12 +118,6 @@ def s3_settings(seaweedfs, catalogue, jwks_url, tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def s3_client(s3_settings) -> TestClient:
     return TestClient(create_app(s3_settings))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
