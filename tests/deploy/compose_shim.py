@@ -79,7 +79,7 @@ def stop(state: Path, project: str, forget: bool) -> None:
                 os.killpg(info["pid"], 0)
             except ProcessLookupError:
                 break
-            time.sleep(0.1)  # waiting for the process group to exit
+            time.sleep(0.1)  # poll: waiting for the process group to exit
     if forget:
         record.unlink()
 

@@ -150,7 +150,7 @@ def test_next_release_switches_to_green_without_dropping_a_request(site: Site) -
                 seen.append(err.code)
             except OSError:
                 seen.append(0)
-            time.sleep(0.05)  # request pacing of the watcher, not synchronisation
+            time.sleep(0.05)  # poll: request pacing of the watcher, not synchronisation
 
     watcher = threading.Thread(target=watch)
     watcher.start()

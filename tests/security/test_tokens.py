@@ -179,7 +179,7 @@ def test_tokens_never_reach_the_logs(stack, depositor) -> None:
     # the services log each request after answering it; wait (bounded) until the lines are there
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "tilejson.json" not in logged():
-        time.sleep(0.05)
+        time.sleep(0.05)  # poll: bounded wait for the log lines
     text = logged()
     assert "tilejson.json" in text, "control: the request was logged at all"
     assert signature not in text, "the tiler token's signature is in a log"
