@@ -47,6 +47,29 @@ def wait_http(url: str, deadline_s: float, proc: subprocess.Popen | None = None)
     raise TimeoutError(f"{url} not ready after {deadline_s:.0f}s ({last})")
 
 
+def stop_process(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout_s: float = 10) -> None:
+    """Stop a child (its whole process group when it leads one), escalating to SIGKILL."""
+    if proc.poll() is not None:
+        return
+    try:
+        leads_group = os.getpgid(proc.pid) == proc.pid
+    except ProcessLookupError:
+        return
+
+    def send(signum: int) -> None:
+        try:
+            os.killpg(proc.pid, signum) if leads_group else proc.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    send(sig)
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
 @dataclass
 class Service:
     name: str

@@ -3,6 +3,7 @@ and both databases (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from tests.backend.test_access_support import (
     valid_orcid,
     write_mini_catalog,
 )
+from tests.fixtures.postgres import fresh_database
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +33,15 @@ def mini_catalog(tmp_path_factory) -> MiniCatalog:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request, mini_catalog, oidc_provider, tmp_path_factory) -> Iterator[Backend]:
+    """Its own database: the synchronised collections table must hold this catalogue only, whatever
+    other suites (the compose test shares the session's PostgreSQL database) published before."""
     tmp = tmp_path_factory.mktemp(f"access-{request.param}")
-    url = f"sqlite:///{tmp / 'access.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    server = start_backend(tmp, mini_catalog.url, url, oidc_provider)
-    yield server
-    server.stop()
+    with contextlib.ExitStack() as owned:
+        url = (f"sqlite:///{tmp / 'access.sqlite'}" if request.param == "sqlite"
+               else owned.enter_context(fresh_database()))
+        server = start_backend(tmp, mini_catalog.url, url, oidc_provider)
+        yield server
+        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from e2e.stack import stop_process
 from tests.fixtures.oidc import OIDCProvider, free_port, wait_http
 
 DEPOSITOR = "0000-0002-1825-0097"
@@ -200,11 +201,7 @@ class Backend:
     log: Path
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 def start_backend(tmp: Path, catalog_url: str, database_url: str, oidc: OIDCProvider,

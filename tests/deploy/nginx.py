@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from e2e.stack import free_port, wait_http
+from e2e.stack import free_port, stop_process, wait_http
 
 from .compose import ROOT
 
@@ -104,13 +104,8 @@ http {{
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGQUIT)  # graceful: master and workers
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        if self.proc:
+            stop_process(self.proc, signal.SIGQUIT)  # graceful: master and workers
 
     def error_log(self) -> str:
         path = self.workdir / "logs" / "error.log"

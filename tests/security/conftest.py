@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from e2e.stack import stop_process
 from tests.backend.test_access_support import VENV_BIN, Backend, sign_in, start_backend
 from tests.fixtures.oidc import free_port, wait_http
 from tests.fixtures.postgres import fresh_database
@@ -79,11 +80,7 @@ class Tiler:
     log: Path
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
 
 
 def start_tiler(tmp: Path, catalog_url: str, backend: Backend | None, **extra_env: str) -> Tiler:
