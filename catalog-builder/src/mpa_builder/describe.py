@@ -22,10 +22,13 @@ from mpa_builder.jobs import COG_TYPE, JobResult, Output
 from mpa_builder.manifest import Batch, Layer
 
 STAC_VERSION = "1.1.0"
-ROLES = {"data": ["data"], "thumbnail": ["thumbnail"], "mvt": ["data", "tiles"], "geojson": ["data", "download"]}
+ROLES = {"data": ["data"], "thumbnail": ["thumbnail"], "mvt": ["data", "tiles"], "geojson": ["data", "download"],
+         "pmtiles": ["data", "tiles"]}
 ASSET_TITLES = {
     "data": "Data", "thumbnail": "Thumbnail", "mvt": "Vector tiles (MBTiles)", "geojson": "Download (GeoJSON)",
+    "pmtiles": "Vector tiles (PMTiles)",
 }
+VECTOR_ASSETS = ("mvt", "geojson", "pmtiles")  # item_assets of vector collections, in this order
 
 
 def asset_key_path(prefix: str, out: Output) -> str:
@@ -198,12 +201,7 @@ def describe_layer(batch: Batch, layer: Layer, results: list[JobResult], *, batc
         if classes:
             collection.extra_fields["mpa:classes"] = classes
         summaries["mpa:geometry_types"] = sorted({g for r_ in results for g in r_.facts["geometry_types"]})
-        collection.item_assets = {
-            "mvt": pystac.ItemAssetDefinition.create(title=ASSET_TITLES["mvt"], media_type="application/vnd.mapbox-vector-tile+sqlite3",
-                                                     roles=ROLES["mvt"], description=None),
-            "geojson": pystac.ItemAssetDefinition.create(title=ASSET_TITLES["geojson"], media_type="application/geo+json",
-                                                         roles=ROLES["geojson"], description=None),
-        }
+        collection.item_assets = _vector_item_assets({out.key: out.media_type for out in results[0].outputs})
     elif layer.kind == "table":
         taxa: list[str] = []
         for r_ in results:
@@ -239,6 +237,13 @@ def describe_layer(batch: Batch, layer: Layer, results: list[JobResult], *, batc
         ]
         item_dicts.append(d)
     return coll, item_dicts
+
+
+def _vector_item_assets(media_types: dict[str, str]) -> dict[str, pystac.ItemAssetDefinition]:
+    """item_assets of a vector collection: the fixed keys its items carry, with their media types."""
+    return {key: pystac.ItemAssetDefinition.create(title=ASSET_TITLES[key], media_type=media_types[key],
+                                                   roles=ROLES[key], description=None)
+            for key in VECTOR_ASSETS if key in media_types}
 
 
 def _rescale(render, results: list[JobResult]) -> tuple[float, float] | None:

@@ -17,6 +17,7 @@ MEDIA = {
     "png": "image/png",
     "jpg": "image/jpeg",
     "mbtiles": "application/vnd.mapbox-vector-tile+sqlite3",
+    "pmtiles": "application/vnd.pmtiles",  # the PMTiles v3 spec's media type
     "geojson": "application/geo+json",
     "parquet": "application/vnd.apache.parquet",
 }
@@ -87,11 +88,12 @@ def run_job(job: Job) -> JobResult:
     if job.kind == "vector":
         from mpa_builder.convert.vector import vector_to_tiles
 
-        mbt, gj = work / "data.mbtiles", work / "data.geojson"
+        mbt, gj, pmt = work / "data.mbtiles", work / "data.geojson", work / "data.pmtiles"
         facts = vector_to_tiles(src, mbt, gj, layer=opts.get("tile_layer") or job.layer_id,
                                 class_field=opts.get("class_field"), classes=opts.get("classes"),
-                                minzoom=opts.get("minzoom", 4), maxzoom=opts.get("maxzoom", 14))
-        return JobResult(job, dataclasses.asdict(facts), [_output("mvt", mbt), _output("geojson", gj)])
+                                minzoom=opts.get("minzoom", 4), maxzoom=opts.get("maxzoom", 14), pmtiles=pmt)
+        outputs = [_output("mvt", mbt), _output("geojson", gj), _output("pmtiles", pmt)]
+        return JobResult(job, dataclasses.asdict(facts), outputs)
     if job.kind == "table":
         from mpa_builder.convert.table import table_to_geoparquet
 

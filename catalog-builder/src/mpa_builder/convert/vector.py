@@ -1,12 +1,16 @@
-"""Vector layers (GeoPackage, Shapefile, GeoJSON, FlatGeobuf) -> MBTiles vector tiles + GeoJSON download.
+"""Vector layers (GeoPackage, Shapefile, GeoJSON, FlatGeobuf) -> MBTiles + PMTiles vector tiles + GeoJSON.
 
 tippecanoe makes the tiles (it drops and simplifies features per zoom so every tile stays small);
 the MBTiles file is then rewritten with 64 KiB SQLite pages (page_size 65536 + VACUUM) so that a
 reader fetching it by range requests from object storage needs far fewer round trips per tile.
+The same tiles are also written as PMTiles (protomaps' `pmtiles` package): one file whose header
+and root directory sit in its first 16 KiB, so a browser or any HTTP client reads a tile straight
+from object storage with one or two range requests and no tile server.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -18,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+from pmtiles.convert import mbtiles_to_header_json
+from pmtiles.tile import tileid_to_zxy, zxy_to_tileid
+from pmtiles.writer import write as write_pmtiles
 
 from mpa_builder.errors import BuildError
 
@@ -92,7 +99,8 @@ def detect_classes(gdf: gpd.GeoDataFrame, class_field: str | None,
 
 def vector_to_tiles(src: Path, mbtiles: Path, geojson: Path, *, layer: str, class_field: str | None = None,
                     classes: list[dict[str, Any]] | None = None,
-                    minzoom: int = MINZOOM, maxzoom: int = MAXZOOM) -> VectorFacts:
+                    minzoom: int = MINZOOM, maxzoom: int = MAXZOOM, pmtiles: Path | None = None) -> VectorFacts:
+    """Write the tiles (and, given `pmtiles`, a PMTiles copy of the same tiles) and the GeoJSON download."""
     gdf = read_vector(src)
     name = Path(src).name
     # Download asset and tippecanoe input at once; RFC 7946 GeoJSON is WGS84 lon/lat.
@@ -105,6 +113,8 @@ def vector_to_tiles(src: Path, mbtiles: Path, geojson: Path, *, layer: str, clas
     if proc.returncode != 0:
         raise BuildError(f"{name}: tippecanoe failed: {proc.stderr.strip()[-500:]}")
     vector_layers = _finish_mbtiles(mbtiles)
+    if pmtiles is not None:
+        mbtiles_to_pmtiles(mbtiles, pmtiles)
     minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
     hull = gdf.geometry.union_all().convex_hull if len(gdf) < 5000 else None
     geometry = (json.loads(gpd.GeoSeries([hull]).to_json())["features"][0]["geometry"] if hull is not None
@@ -134,3 +144,50 @@ def _finish_mbtiles(mbtiles: Path) -> list[dict[str, Any]]:
     finally:
         con.close()
     return json.loads(row[0]).get("vector_layers", []) if row else []
+
+
+def _pmtiles_metadata(mbtiles_metadata: dict[str, str]) -> dict[str, Any]:
+    """MBTiles metadata as PMTiles wants it: `vector_layers` (and `tilestats`) at the top level.
+
+    MBTiles keeps them inside the JSON string of its `json` row; the PMTiles v3 spec asks MVT
+    archives for a top-level `vector_layers` (TileJSON 3.0), which is what pmtiles.js and
+    MapLibre read. Everything else is kept as the strings MBTiles has.
+    """
+    meta: dict[str, Any] = {k: v for k, v in mbtiles_metadata.items() if k != "json"}
+    if "json" in mbtiles_metadata:
+        meta.update(json.loads(mbtiles_metadata["json"]))
+    return meta
+
+
+def mbtiles_to_pmtiles(mbtiles: Path, pmtiles: Path) -> None:
+    """Copy every tile of an MBTiles file into a PMTiles v3 archive with the `pmtiles` package.
+
+    Why not `pmtiles.convert.mbtiles_to_pmtiles` itself: it copies the MBTiles `json` row as a
+    string, so readers find no `vector_layers`; this is the same loop (the package's header
+    derivation and writer, tiles in Hilbert order, gzip with mtime 0, so the bytes are the same on
+    every run) with the metadata unpacked. MBTiles rows count from the south (TMS): y is flipped.
+    """
+    con = sqlite3.connect(f"file:{mbtiles}?mode=ro", uri=True)
+    try:
+        metadata = dict(con.execute("SELECT name, value FROM metadata").fetchall())
+        tile_ids = sorted(zxy_to_tileid(z, x, (1 << z) - 1 - row)
+                          for z, x, row in con.execute("SELECT zoom_level, tile_column, tile_row FROM tiles"))
+        if not tile_ids:
+            raise BuildError(f"{Path(mbtiles).name}: tippecanoe wrote no tiles")
+        header, _ = mbtiles_to_header_json(metadata)
+        with write_pmtiles(str(pmtiles)) as writer:
+            for tile_id in tile_ids:
+                writer.write_tile(tile_id, _mbtiles_tile(con, tile_id, gzipped=metadata.get("format") == "pbf"))
+            writer.finalize(header, _pmtiles_metadata(metadata))
+    finally:
+        con.close()
+
+
+def _mbtiles_tile(con: sqlite3.Connection, tile_id: int, *, gzipped: bool) -> bytes:
+    """One tile's bytes by PMTiles tile id; vector tiles gzipped, as the archive header declares."""
+    z, x, y = tileid_to_zxy(tile_id)
+    (data,) = con.execute("SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                          (z, x, (1 << z) - 1 - y)).fetchone()
+    if gzipped and data[:2] != b"\x1f\x8b":
+        data = gzip.compress(data, mtime=0)
+    return data
