@@ -6,11 +6,13 @@ and the same under restricted/) plus build.json, so publishing is a plain copy i
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
+import os
 import shutil
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,19 +72,41 @@ def _resolve(folder: Path, manifest: Path, layer: Layer, index: int) -> list[tup
     return [(p, rel) for rel, p in sorted(found.items())]
 
 
-def plan(folder: Path) -> Plan:
-    """Validate the manifest, find the files, hash everything: no conversion yet."""
+def _batch_folder(folder: Path) -> Path:
     folder = Path(folder).resolve()
     if folder.is_file() and folder.name in ("batch.yaml", "batch.yml"):
-        folder = folder.parent
-    elif not folder.is_dir():
+        return folder.parent
+    if not folder.is_dir():
         raise BuildError(f"{folder}: not a batch folder (a folder holding batch.yaml)")
+    return folder
+
+
+def read_batch(folder: Path) -> Batch:
+    """Only the manifest, checked: enough to know which converters a build will need."""
+    return load_manifest(_batch_folder(folder) / "batch.yaml")
+
+
+def layer_kinds(batches: list[Batch]) -> tuple[str, ...]:
+    return tuple(sorted({layer.kind for batch in batches for layer in batch.layers}))
+
+
+def _hash_files(paths: dict[str, Path]) -> dict[str, str]:
+    """sha256 of every file, several at once: hashlib releases the GIL, so threads use every core."""
+    if len(paths) <= 1:
+        return {rel: sha256_file(p) for rel, p in paths.items()}
+    with ThreadPoolExecutor(max_workers=min(len(paths), os.cpu_count() or 1)) as pool:
+        return dict(zip(paths, pool.map(sha256_file, paths.values())))
+
+
+def plan(folder: Path) -> Plan:
+    """Validate the manifest, find the files, hash everything: no conversion yet."""
+    folder = _batch_folder(folder)
     manifest_path = folder / "batch.yaml"
     batch = load_manifest(manifest_path)
     files: dict[str, list[tuple[Path, str]]] = {}
     for i, layer in enumerate(batch.layers):
         files[layer.id] = _resolve(folder, manifest_path, layer, i)
-    sha = {rel: sha256_file(p) for entries in files.values() for p, rel in entries}
+    sha = _hash_files({rel: p for entries in files.values() for p, rel in entries})
     fingerprint = {"manifest": sha256_file(manifest_path), "files": sha, "builder": __version__}
     return Plan(folder, batch, files, sha, sha256_bytes(canonical_json(fingerprint)))
 
@@ -144,46 +168,56 @@ def jobs_for(p: Plan, work: Path, max_errors: int = 50) -> list[Job]:
     return jobs
 
 
-def run_jobs(jobs: list[Job], *, workers: int = 1, dask_address: str | None = None,
-             progress: Progress | None = None) -> list[JobResult]:
+def run_jobs(jobs: list[Job], executor: Executor, *, progress: Progress | None = None) -> list[JobResult]:
     """Run all conversions; the first bad input stops the build with its error (nothing is published)."""
     results: list[JobResult] = []
     errors: list[str] = []
-    with make_executor(workers, dask_address) as ex:
-        pending = {ex.submit(run_job, j): j for j in jobs}
-        done_n = 0
-        while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in done:
-                job = pending.pop(fut)
-                try:
-                    results.append(fut.result())
-                except BuildError as exc:
-                    errors.append(f"layer {job.layer_id}: {exc}")
-                except Exception as exc:  # noqa: BLE001 - an unexpected failure still names the file
-                    errors.append(f"layer {job.layer_id}: {job.source_name}: {type(exc).__name__}: {exc}")
-                done_n += 1
-                if progress:
-                    progress(f"convert {job.source_name}", done_n, len(jobs))
-            if errors:
-                for fut in pending:
-                    fut.cancel()
-                break
+    pending = {executor.submit(run_job, j): j for j in jobs}
+    done_n = 0
+    while pending:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for fut in done:
+            job = pending.pop(fut)
+            try:
+                results.append(fut.result())
+            except BuildError as exc:
+                errors.append(f"layer {job.layer_id}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - an unexpected failure still names the file
+                errors.append(f"layer {job.layer_id}: {job.source_name}: {type(exc).__name__}: {exc}")
+            done_n += 1
+            if progress:
+                progress(f"convert {job.source_name}", done_n, len(jobs))
+        if errors:
+            for fut in pending:
+                fut.cancel()
+            break
     if errors:
         raise BuildError("\n".join(errors), errors)
     return results
 
 
 def build(folder: Path, stage: Path, *, workers: int = 1, dask_address: str | None = None,
-          progress: Progress | None = None, plan_: Plan | None = None, max_errors: int = 50) -> Built:
-    """Convert a batch into `stage` (emptied first)."""
-    p = plan_ or validate(folder)
-    stage = Path(stage)
+          progress: Progress | None = None, plan_: Plan | None = None, max_errors: int = 50,
+          executor: Executor | None = None) -> Built:
+    """Convert a batch into `stage` (emptied first).
+
+    Without an ``executor`` one is made (``workers`` processes or the Dask cluster) and started
+    before the batch is validated, so its workers warm up while the sources are hashed.
+    """
+    with contextlib.ExitStack() as stack:
+        if executor is None:
+            kinds = layer_kinds([plan_.batch if plan_ else read_batch(folder)])
+            executor = stack.enter_context(make_executor(workers, dask_address, kinds))
+        p = plan_ or validate(folder)
+        return _build(p, Path(stage), executor, progress, max_errors)
+
+
+def _build(p: Plan, stage: Path, executor: Executor, progress: Progress | None, max_errors: int) -> Built:
     if stage.exists():
         shutil.rmtree(stage)
     work = stage / ".work"
     work.mkdir(parents=True)
-    results = run_jobs(jobs_for(p, work, max_errors), workers=workers, dask_address=dask_address, progress=progress)
+    results = run_jobs(jobs_for(p, work, max_errors), executor, progress=progress)
     built = Built(p.batch.survey, p.batch_sha256, stage)
     by_layer: dict[str, list[JobResult]] = {}
     for r in results:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mpa_builder.build import Built, build, validate
+from mpa_builder.build import Built, build, layer_kinds, read_batch, validate
+from mpa_builder.executor import make_executor
 from mpa_builder.publish import PublishResult, current_state, is_unchanged, publish
 from mpa_builder.store import Store
 
@@ -48,16 +49,19 @@ def publish_batches(batches: list[Path], store: Store | str, *, workers: int = 1
     store = Store(store) if isinstance(store, str) else store
     state = current_state(store)
     out = PipelineResult(state.version)
-    plans = [validate(folder) for folder in batches]  # every batch is checked before anything is converted
+    kinds = layer_kinds([read_batch(folder) for folder in batches])
     tmp = Path(tempfile.mkdtemp(prefix="mpa-stage-"))
     try:
-        for i, p in enumerate(plans):
-            if is_unchanged(state, p.batch.survey, p.batch_sha256):
-                out.unchanged.append(p.batch.survey)
-                continue
-            with progress(f"build {p.batch.survey}") as cb:
-                out.published.append(build(p.folder, tmp / f"{i:03d}", workers=workers, dask_address=dask,
-                                           progress=cb, plan_=p, max_errors=max_errors))
+        # The workers start (and warm up) while the batches are validated and hashed.
+        with make_executor(workers, dask, kinds) as executor:
+            plans = [validate(folder) for folder in batches]  # every batch is checked before anything is converted
+            for i, p in enumerate(plans):
+                if is_unchanged(state, p.batch.survey, p.batch_sha256):
+                    out.unchanged.append(p.batch.survey)
+                    continue
+                with progress(f"build {p.batch.survey}") as cb:
+                    out.published.append(build(p.folder, tmp / f"{i:03d}", progress=cb, plan_=p,
+                                               max_errors=max_errors, executor=executor))
         if out.published:
             with progress(f"publish to {store.display_url}") as cb:
                 out.result = publish(store, out.published, progress=cb)
