@@ -44,7 +44,7 @@ def test_s3_vector_tiles(s3_client, s3_settings, tmp_path):
     t = WEB_MERCATOR.tile(-8.085, 50.305, 14)
     r = s3_client.get(f"/tiles/collections/habitat-map/items/habitat-map/vector/{t.z}/{t.x}/{t.y}.mvt")
     assert r.status_code == 200 and len(r.content) > 50
-    assert len(list((s3_settings.cache_dir / "mbtiles").glob("*.mbtiles"))) == 1
+    assert len(list((s3_settings.cache_dir / "assets").glob("*.mbtiles"))) == 1
 
 
 @pytest.mark.s3

@@ -71,7 +71,7 @@ def test_empty_tile_is_204(client):
 
 def test_mbtiles_cached_once_on_local_disk(client, settings, catalogue):
     client.get(f"{BASE}/tilejson.json")
-    cached = list((Path(settings.cache_dir) / "mbtiles").glob("*.mbtiles"))
+    cached = list((Path(settings.cache_dir) / "assets").glob("*.mbtiles"))
     published = next(catalogue.root.glob("assets/*/*.mbtiles"))
     assert [p.name for p in cached] == [published.stem + ".mbtiles"]
     assert cached[0].read_bytes() == published.read_bytes()

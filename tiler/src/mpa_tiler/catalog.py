@@ -52,6 +52,10 @@ class Layer:
     item: dict[str, Any]  # as published, asset hrefs absolute store URLs
     stac_item: pystac.Item = field(repr=False)  # asset hrefs as GDAL paths, for rio-tiler
     renders: dict[str, Any]
+    # Local copies of assets (asset_cache.AssetCache), for readers to prefer over the store.
+    copies: Any = field(default=None, repr=False, compare=False)
+    # What readers derive from the (immutable) item once: bounds, zoom range … (reader.py).
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def restricted(self) -> bool:
@@ -82,8 +86,9 @@ class _Collection:
 
 
 class Catalogue:
-    def __init__(self, store: Store, ttl: float = 10.0, max_items: int = 4096):
+    def __init__(self, store: Store, ttl: float = 10.0, max_items: int = 4096, copies: Any = None):
         self.store = store
+        self.copies = copies
         self.ttl = ttl
         self._lock = threading.Lock()
         self._loaded_at = -1e18
@@ -203,7 +208,7 @@ class Catalogue:
         renders = item.get("properties", {}).get("renders") or col.doc.get("renders") or {}
         return Layer(
             collection_id=col.doc["id"], item_id=item["id"], access=_access(col.doc), collection=col.doc,
-            item=item, stac_item=stac_item, renders=renders,
+            item=item, stac_item=stac_item, renders=renders, copies=self.copies,
         )
 
 

@@ -22,6 +22,7 @@ from titiler.extensions.wmts import wmtsExtension
 
 from mpa_tiler import __version__
 from mpa_tiler.access import TokenVerifier
+from mpa_tiler.asset_cache import AssetCache
 from mpa_tiler.catalog import Catalogue, Layer
 from mpa_tiler.dependencies import (
     ColorMapQuery,
@@ -93,11 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="MPA Twin tiler", version=__version__, openapi_url="/tiles/openapi.json",
                   docs_url="/tiles/docs", redoc_url=None)
     store = Store(settings)
+    copies = AssetCache(store, settings.cache_dir / "assets", max_bytes=settings.cache_max_bytes,
+                        max_copy_bytes=settings.local_copy_max_bytes)
     app.state.settings = settings
-    app.state.catalogue = Catalogue(store, ttl=settings.catalog_ttl)
+    app.state.catalogue = Catalogue(store, ttl=settings.catalog_ttl, copies=copies)
     app.state.verifier = TokenVerifier(settings)
     app.state.gdal_env = rasterio_env(settings)
-    app.state.mbtiles = MBTilesCache(store, settings.cache_dir)
+    app.state.mbtiles = MBTilesCache(copies)
     app.state.metrics = Metrics()
 
     # vector first: its /vector/tilejson.json would otherwise match titiler's /{tms}/tilejson.json

@@ -48,8 +48,13 @@ class Settings(BaseSettings):
     max_tile_size: int = Field(1024, gt=0, description="Largest tilesize a caller may ask for.")
     max_image_size: int = Field(4096, gt=0, description="Largest width/height/max_size of crops/previews.")
 
-    # Local cache of MBTiles fetched from the store.
+    # Local, checksum-verified copies of assets (mpa_tiler/asset_cache.py).
     cache_dir: Path = Path("/tmp/mpa-tiler-cache")
+    cache_max_bytes: int = Field(8 * 1024**3, gt=0, description="Disk budget of the asset copies (LRU beyond it).")
+    local_copy_max_bytes: int = Field(
+        1024**3, ge=0,
+        description="Rasters of an object store up to this size are copied to cache_dir on first read (0: never).",
+    )
 
     # GDAL.
     gdal_cachemax: int = Field(512, gt=0, description="GDAL block cache in MB.")

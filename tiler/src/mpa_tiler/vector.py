@@ -2,7 +2,7 @@
 
 Why a local copy: SQLite cannot read over S3, and MBTiles files are small next to rasters; each
 is fetched once, verified against its ``file:checksum`` (so a torn or tampered download is never
-served) and cached on disk under its checksum. MBTiles stores rows TMS-style (y flipped) and
+served) and kept on disk under its checksum (asset_cache.py). MBTiles stores rows TMS-style (y flipped) and
 tiles gzip-compressed: they go out as stored with ``Content-Encoding: gzip`` when the client
 accepts it, decompressed otherwise.
 """
@@ -10,11 +10,8 @@ accepts it, decompressed otherwise.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
-import os
 import sqlite3
-import tempfile
 import threading
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,46 +20,26 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi import Path as PathParam
 
+from mpa_tiler.asset_cache import AssetCache, AssetCopyError
 from mpa_tiler.catalog import Layer
 from mpa_tiler.dependencies import LayerDep
-from mpa_tiler.store import Store
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 MBTILES_TYPES = ("mbtiles", "sqlite3")
 
 
 class MBTilesCache:
-    """Local, checksum-verified copies of MBTiles assets with one read-only connection per thread."""
+    """Verified local copies of MBTiles assets (see asset_cache) with one read-only connection per thread."""
 
-    def __init__(self, store: Store, cache_dir: Path):
-        self.store = store
-        self.cache_dir = Path(cache_dir) / "mbtiles"
-        self._lock = threading.Lock()
+    def __init__(self, copies: AssetCache):
+        self.copies = copies
         self._local = threading.local()
 
     def path_for(self, asset: dict[str, Any]) -> Path:
-        checksum = asset.get("file:checksum")
-        if not checksum or not checksum.startswith("1220") or len(checksum) != 68:
-            raise HTTPException(status_code=500, detail="vector asset has no sha2-256 file:checksum")
-        path = self.cache_dir / f"{checksum[4:]}.mbtiles"
-        if path.exists():
-            return path
-        with self._lock:
-            if path.exists():
-                return path
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, suffix=".part")
-            os.close(fd)
-            try:
-                self.store.download(asset["href"], tmp)
-                digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-                if digest != checksum[4:]:
-                    raise HTTPException(status_code=502, detail="vector asset in the store does not match its checksum")
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        return path
+        try:
+            return self.copies.fetch(asset, ".mbtiles")
+        except AssetCopyError as exc:
+            raise HTTPException(status_code=502, detail=f"vector asset: {exc}") from None
 
     def connection(self, path: Path) -> sqlite3.Connection:
         conns = getattr(self._local, "conns", None)
