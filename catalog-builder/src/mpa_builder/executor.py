@@ -14,7 +14,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 # What every worker needs; the forkserver imports it once and each worker forks with it loaded.
-PRELOAD = ["mpa_builder.jobs"]
+# "__main__" too: otherwise every worker re-imports the main module (the CLI: typer, rich, pystac)
+# before its first job. Vector and table converters (geopandas, pyarrow) are left to warm_up.
+PRELOAD = ["__main__", "mpa_builder.jobs", "mpa_builder.convert.raster", "mpa_builder.convert.thumbnail"]
 # What a conversion of each layer kind imports: a raster-only batch never pays for geopandas.
 CONVERTERS = {
     "raster": ["mpa_builder.convert.raster", "mpa_builder.convert.thumbnail"],
