@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from mpa_tiler.gdal_env import gdal_config, s3_config
+from mpa_tiler.gdal_env import detach_aws_keys_from_environ, gdal_config, s3_config
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
 
@@ -90,3 +91,38 @@ def test_asset_hrefs_outside_the_store_are_never_opened(catalogue, tmp_path, hre
         r = c.get(url)
         assert 400 <= r.status_code < 500, (url, r.status_code, r.text[:200])
         assert "root:" not in r.text
+
+
+@pytest.mark.s3
+def test_s3_keys_in_the_environment_cost_no_boto3_session_per_tile(s3_settings, catalogue, tmp_path, monkeypatch):
+    """As deployed, the keys come from the environment; rasterio then built a boto3 session for every
+    rasterio.Env() (five a tile, doubling its cost). The tiler takes them out of os.environ at start."""
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_settings.aws_access_key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_settings.aws_secret_access_key)
+    created = []
+    original = boto3.Session.__init__
+
+    def counting(self, *args, **kwargs):  # a spy: the real boto3 still runs
+        created.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(boto3.Session, "__init__", counting)
+    c = TestClient(create_app(s3_settings.model_copy(update={"cache_dir": tmp_path, "local_copy_max_bytes": 0})))
+    assert "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ
+    created.clear()
+    for zoom in (12, 13, 14):
+        t = inner_tile(catalogue, zoom)
+        r = c.get(f"{bathy_url(catalogue, 'bathy')}/tiles/WebMercatorQuad/{t.z}/{t.x}/{t.y}.png")
+        assert r.status_code == 200 and decode_png(r.content)[..., 3].any()
+    assert created == []
+
+
+def test_other_aws_keys_in_the_environment_are_left_alone(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "someone-else")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "their-secret")
+    s3 = Settings(catalog_url="s3://b/p", aws_access_key_id="ours", aws_secret_access_key="x")
+    assert detach_aws_keys_from_environ(s3) is False
+    assert detach_aws_keys_from_environ(Settings(catalog_url="file:///srv/c")) is False
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "someone-else" and os.environ["AWS_SECRET_ACCESS_KEY"] == "their-secret"

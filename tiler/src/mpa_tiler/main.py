@@ -36,7 +36,7 @@ from mpa_tiler.dependencies import (
     render_params,
     resolve_layer,
 )
-from mpa_tiler.gdal_env import rasterio_env
+from mpa_tiler.gdal_env import detach_aws_keys_from_environ, rasterio_env
 from mpa_tiler.legend import create_legend_router
 from mpa_tiler.metrics import Metrics, MetricsMiddleware, metrics_endpoint
 from mpa_tiler.observability import install
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalogue = Catalogue(store, ttl=settings.catalog_ttl, copies=copies)
     app.state.verifier = TokenVerifier(settings)
     app.state.gdal_env = rasterio_env(settings)
+    detach_aws_keys_from_environ(settings)  # after the settings and the AWSSession have them
     app.state.mbtiles = MBTilesCache(copies)
     app.state.metrics = Metrics()
 
