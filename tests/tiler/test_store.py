@@ -126,3 +126,14 @@ def test_other_aws_keys_in_the_environment_are_left_alone(monkeypatch):
     assert detach_aws_keys_from_environ(s3) is False
     assert detach_aws_keys_from_environ(Settings(catalog_url="file:///srv/c")) is False
     assert os.environ["AWS_ACCESS_KEY_ID"] == "someone-else" and os.environ["AWS_SECRET_ACCESS_KEY"] == "their-secret"
+
+
+def test_gdal_block_cache_is_the_configured_size_in_megabytes():
+    """rasterio passes an int GDAL_CACHEMAX to GDALSetCacheMax64 as bytes: 512 once meant 512 bytes."""
+    import rasterio
+    from mpa_tiler.gdal_env import rasterio_env
+    from rasterio._env import get_gdal_config
+
+    settings = Settings(catalog_url="file:///srv/c", gdal_cachemax=300)
+    with rasterio.Env(**rasterio_env(settings)):
+        assert get_gdal_config("GDAL_CACHEMAX") == 300 * 1024 * 1024

@@ -17,7 +17,9 @@ from mpa_tiler.settings import Settings
 def gdal_config(settings: Settings) -> dict[str, str | int]:
     env: dict[str, str | int] = {
         "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-        "GDAL_CACHEMAX": settings.gdal_cachemax,  # rasterio wants an int here
+        # rasterio hands an int straight to GDALSetCacheMax64, which counts bytes (a plain 512
+        # meant a 512-byte block cache: every block decompressed again for each read touching it)
+        "GDAL_CACHEMAX": settings.gdal_cachemax * 1024 * 1024,
         "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".tif,.TIF,.tiff",
         "CPL_VSIL_CURL_CACHE_SIZE": str(settings.vsi_cache_size * 2),
         "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
