@@ -139,3 +139,21 @@ def test_formatter_writes_exceptions_and_extras_as_json() -> None:
     assert doc["msg"] == "failed here" and doc["level"] == "error" and doc["service"] == "svc"
     assert doc["collection"] == "hf2012-bathymetry" and "ValueError: boom" in doc["exc"]
     assert doc["ts"].endswith("+00:00")
+
+
+@pytest.mark.parametrize(("level", "heard"), [("info", False), ("debug", True)])
+def test_tiler_quiets_per_tile_library_info_lines(level: str, heard: bool) -> None:
+    """titiler logs 'opening data with reader' at INFO for every tile: one line too many per request."""
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    try:
+        tiler_obs.configure_logging("tiler", level=level, stream=io.StringIO())
+        for name in tiler_obs.CHATTY_LOGGERS:
+            assert logging.getLogger(name).isEnabledFor(logging.INFO) is heard
+            assert logging.getLogger(name).isEnabledFor(logging.WARNING)
+        assert logging.getLogger("mpa.access").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(root_level)
+        for name in tiler_obs.CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)

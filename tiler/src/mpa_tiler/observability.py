@@ -45,6 +45,9 @@ QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 request_id: ContextVar[str | None] = ContextVar("mpa_request_id", default=None)
 access_log = logging.getLogger("mpa.access")
+# Libraries that log at INFO on every tile ("opening data with reader …"): a second line per
+# request that says nothing the access line does not. Heard again at MPA_LOG_LEVEL=debug.
+CHATTY_LOGGERS = ("titiler.core.factory", "rio_tiler", "botocore.credentials")
 
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName", "color_message"}
 
@@ -95,6 +98,8 @@ def configure_logging(service: str, level: str | None = None, stream: TextIO | N
         lg.handlers = []
         lg.propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if level_name == "DEBUG" else logging.WARNING)
     return handler
 
 
