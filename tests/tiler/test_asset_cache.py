@@ -125,3 +125,25 @@ def test_reader_geometry_memo_equals_a_fresh_stac_reader(catalogue, tms_id):
             assert (src.bounds, src.crs, src.minzoom, src.maxzoom, src.assets) == \
                    (fresh.bounds, fresh.crs, fresh.minzoom, fresh.maxzoom, fresh.assets)
     assert len(layer.memo) == 1
+
+
+def test_a_failed_copy_is_not_retried_until_its_retry_time(catalogue, tmp_path):
+    """A corrupt asset must not be downloaded again for every tile that asks for it."""
+    store = tmp_path / "store"
+    shutil.copytree(catalogue.root, store)
+    cat = Catalogue(Store(Settings(catalog_url=f"file://{store}")))
+    asset = _layer(cat, catalogue, "bathy").item["assets"]["data"]
+    published = Path(asset["href"].removeprefix("file://"))
+    good = published.read_bytes()
+    published.write_bytes(good[:-10] + b"\0" * 10)
+
+    patient = AssetCache(cat.store, tmp_path / "a", max_bytes=10**9, max_copy_bytes=10**9, retry_after_s=3600)
+    eager = AssetCache(cat.store, tmp_path / "b", max_bytes=10**9, max_copy_bytes=10**9, retry_after_s=0)
+    for copies in (patient, eager):
+        with pytest.raises(AssetCopyError, match="does not match"):
+            copies.fetch(asset, ".tif")
+    published.write_bytes(good)  # the store is repaired
+    with pytest.raises(AssetCopyError, match="not retried for 3600 s"):
+        patient.fetch(asset, ".tif")
+    assert not any(patient.folder.iterdir())
+    assert eager.fetch(asset, ".tif").read_bytes() == good

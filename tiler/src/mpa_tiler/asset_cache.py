@@ -54,14 +54,17 @@ def _sha256_file(path: str) -> str:
 class AssetCache:
     """A folder of verified asset copies named ``<sha256><suffix>``, least recently used evicted first."""
 
-    def __init__(self, store: Store, folder: Path, *, max_bytes: int, max_copy_bytes: int, workers: int = 2):
+    def __init__(self, store: Store, folder: Path, *, max_bytes: int, max_copy_bytes: int, workers: int = 2,
+                 retry_after_s: float = 300.0):
         self.store = store
         self.folder = Path(folder)
         self.max_bytes = max_bytes
         self.max_copy_bytes = max_copy_bytes
+        self.retry_after_s = retry_after_s
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asset-copy")
         self._lock = threading.Lock()
         self._inflight: dict[str, Future[Path]] = {}
+        self._failed: dict[str, tuple[float, AssetCopyError]] = {}  # key -> (when, why): no retry storm
         self._touched: dict[Path, float] = {}
 
     # -- reading --------------------------------------------------------------------------------
@@ -80,12 +83,27 @@ class AssetCache:
         """A future of the local copy; one download per checksum however many callers ask."""
         path = self.path(asset, suffix)
         with self._lock:
+            if (failed := self._recent_failure(path.name)) is not None:
+                done: Future[Path] = Future()
+                done.set_exception(failed)
+                return done
             future = self._inflight.get(path.name)
             if future is None:
                 future = self._pool.submit(self._download, asset, path)
                 self._inflight[path.name] = future
-                future.add_done_callback(lambda _f, key=path.name: self._forget(key))
+                future.add_done_callback(lambda f, key=path.name: self._settle(key, f))
         return future
+
+    def _recent_failure(self, key: str) -> AssetCopyError | None:
+        """The error of a copy that failed less than ``retry_after_s`` ago (a corrupt asset is not
+        downloaded again for every tile that asks for it)."""
+        if (entry := self._failed.get(key)) is None:
+            return None
+        when, error = entry
+        if time.monotonic() - when < self.retry_after_s:
+            return AssetCopyError(f"{error} (not retried for {self.retry_after_s:.0f} s)")
+        del self._failed[key]
+        return None
 
     def raster_path(self, asset: dict[str, Any]) -> Path | None:
         """Where GDAL should read a raster asset: its local copy if complete, else None (read the store).
@@ -103,13 +121,16 @@ class AssetCache:
             return path
         size = asset.get("file:size")
         if isinstance(size, int) and 0 < size <= min(self.max_copy_bytes, self.max_bytes):
-            self.fetch_async(asset, ".tif")
+            self.fetch_async(asset, ".tif")  # no new download while a failed one is recent
         return None
 
     # -- writing --------------------------------------------------------------------------------
-    def _forget(self, key: str) -> None:
+    def _settle(self, key: str, future: Future[Path]) -> None:
         with self._lock:
             self._inflight.pop(key, None)
+            error = None if future.cancelled() else future.exception()
+            if isinstance(error, AssetCopyError):
+                self._failed[key] = (time.monotonic(), error)
 
     def _download(self, asset: dict[str, Any], path: Path) -> Path:
         if path.exists():
