@@ -172,6 +172,20 @@ def _collection(cid: str, *, access: str, kind: str, theme: str, bbox, renders: 
     return col
 
 
+def _uint8_bands(path: Path) -> list[dict]:
+    """raster:bands with complete statistics, as the builder writes them (complete or absent:
+    rio-tiler ignores partial statistics with a warning)."""
+    with rasterio.open(path) as src:
+        data = src.read(masked=True)
+    bands = []
+    for band in data:
+        valid = band.compressed().astype("float64")
+        bands.append({"data_type": "uint8", "statistics": {
+            "minimum": float(valid.min()), "maximum": float(valid.max()), "mean": float(valid.mean()),
+            "stddev": float(valid.std()), "valid_percent": round(100.0 * valid.size / band.size, 3)}})
+    return bands
+
+
 def _cog_item(iid: str, rel: str, path: Path, bbox_ll, transform, shape, bands: list[dict]) -> dict:
     minx, miny, maxx, maxy = bbox_ll
     return {
@@ -249,8 +263,7 @@ def build_catalogue(root: Path, work: Path) -> Published:
     with rasterio.open(photo_src) as src:
         pbounds = transform_bounds(src.crs, "EPSG:4326", *src.bounds, densify_pts=21)
     rel, path = writer.add_asset(photo_src, "tif", restricted=False)
-    item = _cog_item("HF2012_0001", rel, path, pbounds, ptransform, (256, 256),
-                     [{"data_type": "uint8"} for _ in range(3)])
+    item = _cog_item("HF2012_0001", rel, path, pbounds, ptransform, (256, 256), _uint8_bands(path))
     writer.add_collection(_collection("hf2012-images", access="public", kind="images", theme="images", bbox=pbounds,
                                       renders=None), [item], restricted=False)
     ids["photo"] = ("hf2012-images", item["id"])
