@@ -73,13 +73,21 @@ def test_copies_switched_off_or_too_large_rasters_stay_in_the_store(s3_settings,
         assert not copies.folder.exists() or not any(copies.folder.iterdir())
 
 
-def test_a_copy_that_does_not_match_its_checksum_is_never_kept(catalogue, tmp_path):
+def _corrupted_store_copy(catalogue, tmp_path: Path) -> tuple[Catalogue, dict, Path, bytes]:
+    """A copy of the store whose bathymetry COG no longer matches its checksum: (catalogue, asset,
+    published file, its good bytes)."""
     store = tmp_path / "store"
     shutil.copytree(catalogue.root, store)
     cat = Catalogue(Store(Settings(catalog_url=f"file://{store}")))
     asset = _layer(cat, catalogue, "bathy").item["assets"]["data"]
     published = Path(asset["href"].removeprefix("file://"))
-    published.write_bytes(published.read_bytes()[:-10] + b"\0" * 10)
+    good = published.read_bytes()
+    published.write_bytes(good[:-10] + b"\0" * 10)
+    return cat, asset, published, good
+
+
+def test_a_copy_that_does_not_match_its_checksum_is_never_kept(catalogue, tmp_path):
+    cat, asset, _, _ = _corrupted_store_copy(catalogue, tmp_path)
 
     copies = AssetCache(cat.store, tmp_path / "copies", max_bytes=10**9, max_copy_bytes=10**9)
     with pytest.raises(AssetCopyError, match="does not match its file:checksum"):
@@ -129,13 +137,7 @@ def test_reader_geometry_memo_equals_a_fresh_stac_reader(catalogue, tms_id):
 
 def test_a_failed_copy_is_not_retried_until_its_retry_time(catalogue, tmp_path):
     """A corrupt asset must not be downloaded again for every tile that asks for it."""
-    store = tmp_path / "store"
-    shutil.copytree(catalogue.root, store)
-    cat = Catalogue(Store(Settings(catalog_url=f"file://{store}")))
-    asset = _layer(cat, catalogue, "bathy").item["assets"]["data"]
-    published = Path(asset["href"].removeprefix("file://"))
-    good = published.read_bytes()
-    published.write_bytes(good[:-10] + b"\0" * 10)
+    cat, asset, published, good = _corrupted_store_copy(catalogue, tmp_path)
 
     patient = AssetCache(cat.store, tmp_path / "a", max_bytes=10**9, max_copy_bytes=10**9, retry_after_s=3600)
     eager = AssetCache(cat.store, tmp_path / "b", max_bytes=10**9, max_copy_bytes=10**9, retry_after_s=0)
