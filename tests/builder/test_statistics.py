@@ -8,16 +8,18 @@ statistics from a decimated read; a sparse raster (one valid pixel here) used to
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pystac
 import pytest
 import rasterio
 from mpa_builder.build import build
-from mpa_builder.convert.raster import raster_to_cog
-from mpa_builder.describe import STATISTICS, complete_band_statistics
+from mpa_builder.convert.raster import decimated_read, raster_to_cog
+from mpa_builder.describe import STATISTICS, _raster_bands
 from rasterio.transform import from_origin
 from rio_tiler.io import STACReader
 
@@ -58,10 +60,12 @@ def stage(tmp_path_factory) -> Path:
         write_photo(folder / "images" / f"img_{i:04d}.tif", i=i)
     write_sparse_photo(folder / "images" / "sparse.tif")
     write_sparse_depths(folder / "line.tif")
-    # the case under test: the conversion's own (decimated) statistics find no valid pixel
+    # the case under test: the decimated read statistics start from finds no valid pixel
     for src, profile in ((folder / "images" / "sparse.tif", "jpeg"), (folder / "line.tif", None)):
-        facts = raster_to_cog(src, tmp_path_factory.mktemp("cog") / "cog.tif", profile=profile)
-        assert facts.bands[0].statistics == {"valid_percent": 0.0}, f"{src.name}: choose another PIXEL"
+        cog = tmp_path_factory.mktemp("cog") / "cog.tif"
+        raster_to_cog(src, cog, profile=profile)
+        with rasterio.open(cog) as ds:
+            assert decimated_read(ds).count() == 0, f"{src.name}: choose another PIXEL"
     manifest(folder, SURVEY, [{"id": f"{SURVEY}-images", "kind": "images", "files": ["images/*.tif"]},
                               {"id": f"{SURVEY}-line", "kind": "raster", "files": ["line.tif"]}])
     return build(folder, tmp_path_factory.mktemp("stage") / "stage", workers=1).stage
@@ -122,8 +126,8 @@ def test_a_band_with_no_valid_pixel_gets_no_statistics(tmp_path):
     with rasterio.open(src, "w", driver="GTiff", height=64, width=64, count=1, dtype="float32", crs="EPSG:32629",
                        transform=from_origin(X0, Y0, 1.0, 1.0), nodata=-9999.0) as dst:
         dst.write(np.full((64, 64), -9999.0, "float32"), 1)
-    facts = raster_to_cog(src, tmp_path / "cog.tif")
-    as_dict = {"bands": [{"statistics": dict(b.statistics), "p2": b.p2, "p98": b.p98} for b in facts.bands]}
-    assert as_dict["bands"][0]["statistics"] == {"valid_percent": 0.0}  # what the conversion knows
-    complete_band_statistics(as_dict, tmp_path / "cog.tif")
-    assert as_dict["bands"][0]["statistics"] == {} and as_dict["bands"][0]["p2"] is None
+    [band] = raster_to_cog(src, tmp_path / "cog.tif").bands
+    assert band.statistics == {"valid_percent": 0.0} and band.p2 is None and band.p98 is None
+    asset = pystac.Asset(href="cog.tif")
+    _raster_bands(asset, {"bands": [dataclasses.asdict(band)]}, None)
+    assert "statistics" not in asset.extra_fields["raster:bands"][0]  # nothing true to state

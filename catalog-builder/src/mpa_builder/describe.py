@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pystac
-import rasterio
 from pystac.extensions.file import FileExtension
 from pystac.extensions.projection import ProjectionExtension
 from pystac.extensions.raster import DataType, RasterBand, RasterExtension, Statistics
@@ -87,45 +84,8 @@ def _complete(statistics: dict[str, Any]) -> bool:
     return all(statistics.get(k) is not None for k in STATISTICS)
 
 
-def _valid_values(ds: rasterio.io.DatasetReader, bidx: int) -> np.ndarray:
-    """Every valid (unmasked, finite) value of one band at full resolution, read block by block."""
-    parts = []
-    for _, window in ds.block_windows(bidx):
-        block = ds.read(bidx, window=window, masked=True)
-        values = block.compressed().astype("float64")
-        parts.append(values[np.isfinite(values)])
-    return np.concatenate(parts) if parts else np.empty(0)
-
-
-def complete_band_statistics(facts: dict[str, Any], cog: Path) -> None:
-    """Fill in, from the COG at full resolution, the statistics of bands the conversion left without.
-
-    Why: the conversion computes statistics from a decimated read (at most ~1024 px wide), which
-    can miss every valid pixel of a sparse raster (a thin survey line, a photo mostly masked) and
-    then records only `valid_percent: 0`. rio-tiler takes `raster:bands` statistics only when every
-    band has a numeric minimum and maximum ("Some statistics data in STAC are invalid" otherwise),
-    and the render rescale needs the percentiles. The full read runs only in that rare case; a band
-    with no valid pixel at all keeps no statistics (there is nothing true to state). In place.
-    """
-    missing = [i for i, b in enumerate(facts["bands"]) if not _complete(b["statistics"])]
-    if not missing or not Path(cog).exists():
-        return
-    with rasterio.open(cog) as ds:
-        for i in missing:
-            values = _valid_values(ds, i + 1)
-            band = facts["bands"][i]
-            if not values.size:
-                band["statistics"] = {}
-                continue
-            band["statistics"] = {
-                "minimum": float(values.min()), "maximum": float(values.max()), "mean": float(values.mean()),
-                "stddev": float(values.std()), "valid_percent": round(100.0 * values.size / (ds.width * ds.height), 3),
-            }
-            band["p2"], band["p98"] = (float(v) for v in np.percentile(values, [2, 98]))
-
-
 def _raster_bands(asset: pystac.Asset, facts: dict[str, Any], units: str | None) -> None:
-    """raster:bands; statistics only where complete, since readers drop partial ones (see above)."""
+    """raster:bands; statistics only where complete: rio-tiler drops partial ones with a warning."""
     bands = []
     for b in facts["bands"]:
         st = b["statistics"]
@@ -174,7 +134,6 @@ def describe_layer(batch: Batch, layer: Layer, results: list[JobResult], *, batc
             pe.bbox = f["proj_bbox"]
             RasterExtension.add_to(item)
             data = item.assets["data"]
-            complete_band_statistics(f, Path(next(o.path for o in res.outputs if o.key == "data")))
             _raster_bands(data, f, units)
             FileExtension.ext(data).header_size = f["header_size"]
         if layer.kind == "vector":

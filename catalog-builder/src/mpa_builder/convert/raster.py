@@ -177,16 +177,37 @@ def header_size(ds: rasterio.io.DatasetReader) -> int:
     return min(offsets) if offsets else 0
 
 
-def _band_stats(ds: rasterio.io.DatasetReader) -> list[BandFacts]:
+def decimated_read(ds: rasterio.io.DatasetReader) -> np.ma.MaskedArray:
+    """All bands at most STATS_MAX_PIXELS wide (from an overview): what statistics are estimated from."""
     scale = max(1, math.ceil(max(ds.width, ds.height) / STATS_MAX_PIXELS))
     out_shape = (ds.count, max(1, ds.height // scale), max(1, ds.width // scale))
-    arr = ds.read(out_shape=out_shape, masked=True, resampling=Resampling.nearest)
+    return ds.read(out_shape=out_shape, masked=True, resampling=Resampling.nearest)
+
+
+def _finite(band: np.ma.MaskedArray) -> np.ndarray:
+    values = band.compressed().astype("float64")
+    return values[np.isfinite(values)]
+
+
+def _full_resolution_values(ds: rasterio.io.DatasetReader, bidx: int) -> np.ndarray:
+    """Every valid value of one band, read block by block (memory bounded by the valid pixels)."""
+    parts = [_finite(ds.read(bidx, window=window, masked=True)) for _, window in ds.block_windows(bidx)]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def _band_stats(ds: rasterio.io.DatasetReader) -> list[BandFacts]:
+    """Statistics and p2/p98 per band from a decimated read; complete, or only valid_percent 0.
+
+    A sparse raster (a thin survey line, a photo mostly masked) can have no valid pixel left in the
+    decimated read: such a band is read again at full resolution, block by block, so it is not
+    recorded as empty (rio-tiler drops incomplete statistics, and the render rescale needs p2/p98).
+    """
+    arr = decimated_read(ds)
     bands = []
     for i in range(ds.count):
-        band = arr[i]
-        values = band.compressed().astype("float64")
-        values = values[np.isfinite(values)]
-        total = band.size
+        values, total = _finite(arr[i]), arr[i].size
+        if not values.size:
+            values, total = _full_resolution_values(ds, i + 1), ds.width * ds.height
         if values.size:
             stats = {
                 "minimum": float(values.min()),
