@@ -27,6 +27,7 @@ APP_SERVICES="${MPA_APP_SERVICES:-tiler backend frontend}"
 EDGE_UPSTREAM_FILE="${MPA_EDGE_UPSTREAM_FILE:-/etc/nginx/conf.d/mpa-upstream.conf}"
 EDGE_TEST_CMD="${MPA_EDGE_TEST_CMD:-nginx -t}"
 EDGE_RELOAD_CMD="${MPA_EDGE_RELOAD_CMD:-nginx -s reload}"
+EDGE_PID_FILE="${MPA_EDGE_PID_FILE:-/run/nginx.pid}"
 EDGE_URL="${MPA_EDGE_URL:-http://127.0.0.1}"
 BLUE_PORT="${MPA_BLUE_PORT:-8081}"
 GREEN_PORT="${MPA_GREEN_PORT:-8082}"
@@ -81,9 +82,42 @@ write_upstream() { # write_upstream <port>: atomically point the edge at 127.0.0
   mv -f "$tmp" "$EDGE_UPSTREAM_FILE"
 }
 
+edge_workers() { # the edge nginx's worker pids (children of its master), when its pid file is readable
+  local master
+  master="$(cat "$EDGE_PID_FILE" 2>/dev/null)" || return 0
+  pgrep -P "$master" 2>/dev/null || true
+}
+
+still_accepting() { # still_accepting <pid>: an nginx worker that has not begun its graceful shutdown
+  local title
+  title="$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null)" || return 1
+  case "$title" in *"shutting down"*) return 1 ;; *"worker process"*) return 0 ;; *) return 1 ;; esac
+}
+
+# `nginx -s reload` returns as soon as the master has the signal. Until the master has told the
+# workers of the previous configuration to quit, they keep accepting connections and forward them to
+# the previous upstream, so one probe answered by the new colour proves nothing about the next
+# request. Wait until every worker that ran before the reload has exited or is shutting down.
+wait_old_workers() {
+  local deadline pid
+  deadline=$(( $(date +%s) + EDGE_TIMEOUT_S ))
+  for pid in "$@"; do
+    while still_accepting "$pid"; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then
+        log "edge worker $pid of the previous configuration still accepts after ${EDGE_TIMEOUT_S}s"
+        return 1
+      fi
+      sleep 0.1  # poll interval
+    done
+  done
+}
+
 reload_edge() {
+  local old
+  old="$(edge_workers)"
+  [ -n "$old" ] || log "no edge workers found through $EDGE_PID_FILE: not waiting for the old ones to stop accepting"
   # shellcheck disable=SC2086
-  $EDGE_TEST_CMD && $EDGE_RELOAD_CMD
+  $EDGE_TEST_CMD && $EDGE_RELOAD_CMD && wait_old_workers $old
 }
 
 switch_to() { # switch_to <colour>: edge -> colour; on any failure restore the previous file

@@ -110,6 +110,7 @@ http {{
         "MPA_EDGE_UPSTREAM_FILE": str(upstream),
         "MPA_EDGE_TEST_CMD": f"{nginx} -t -q -p {edge_dir} -c {conf}",
         "MPA_EDGE_RELOAD_CMD": f"{nginx} -s reload -p {edge_dir} -c {conf}",
+        "MPA_EDGE_PID_FILE": str(edge_dir / "nginx.pid"),
         "MPA_EDGE_URL": f"http://127.0.0.1:{edge_port}",
         "MPA_BLUE_PORT": str(free_port()), "MPA_GREEN_PORT": str(free_port()),
         "MPA_DEPLOY_TIMEOUT_S": "60", "MPA_DRAIN_S": "0",
@@ -160,9 +161,11 @@ def test_next_release_switches_to_green_without_dropping_a_request(site: Site) -
         stop.set()
         watcher.join(timeout=30)
     assert result.returncode == 0, result.stderr
+    assert "no edge workers found" not in result.stderr, "the switch must wait for the old edge workers"
     assert site.state("active") == "green" and site.state("previous") == "blue"
     assert site.live_collections() == 2
-    assert seen and set(seen) == {200}, f"requests failed during the switch: {sorted(set(seen))}"
+    edge_errors = (site.work / "edge" / "logs" / "error.log").read_text(errors="replace")[-3000:]
+    assert seen and set(seen) == {200}, f"requests failed during the switch: {sorted(set(seen))}\n{edge_errors}"
     assert not answers(int(site.env["MPA_BLUE_PORT"])), "the old colour is stopped after the switch"
 
 
