@@ -102,3 +102,17 @@ def test_every_vector_format_becomes_the_same_tiles(tmp_path, driver, name):
     with sqlite3.connect(tmp_path / "t.mbtiles") as con:
         zooms = [z for (z,) in con.execute("SELECT DISTINCT zoom_level FROM tiles ORDER BY zoom_level")]
     assert zooms[0] == 4 and zooms[-1] == 14
+
+
+@pytest.mark.parametrize("profile", ["deflate", "lerc", "jpeg"])
+def test_compression_threads_change_no_byte(bathy, tmp_path, profile):
+    """build.py hands idle cores to GDAL's compression; the COG must not depend on how many."""
+    src = bathy[0]
+    if profile == "jpeg":
+        src = tmp_path / "photo.tif"
+        write_photo(src, i=0)
+    opts = {"max_z_error": 0.05} if profile == "lerc" else {}
+    one = raster_to_cog(src, tmp_path / "one.tif", profile=profile, threads=1, **opts)
+    four = raster_to_cog(src, tmp_path / "four.tif", profile=profile, threads=4, **opts)
+    assert (tmp_path / "one.tif").read_bytes() == (tmp_path / "four.tif").read_bytes()
+    assert one.parameters == four.parameters and "threads" not in str(one.parameters)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from mpa_builder.build import build
+from mpa_builder.executor import compression_threads
 
 
 def _assets(stage: Path) -> dict[str, int]:
@@ -32,3 +34,13 @@ def test_dask_cluster_gives_identical_assets(full_batch, tmp_path, reference):
                       progress=lambda step, done, total: seen.append((done, total)))
     assert _assets(built.stage) == reference
     assert seen[-1] == (6, 6)
+
+
+def test_compression_threads_are_the_cores_the_pool_leaves_idle(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert compression_threads(workers=1, jobs=4) == 8
+    assert compression_threads(workers=2, jobs=4) == 4
+    assert compression_threads(workers=4, jobs=1) == 8  # one large raster: the pool would idle
+    assert compression_threads(workers=3, jobs=3) == 2
+    assert compression_threads(workers=16, jobs=16) == 1
+    assert compression_threads(workers=1, jobs=4, dask_address="tcp://127.0.0.1:8786") == 1

@@ -20,7 +20,7 @@ from typing import Any
 from mpa_builder import __version__
 from mpa_builder.describe import asset_key_path, describe_layer, slug
 from mpa_builder.errors import BuildError
-from mpa_builder.executor import make_executor
+from mpa_builder.executor import compression_threads, make_executor
 from mpa_builder.hashing import canonical_json, sha256_bytes, sha256_file
 from mpa_builder.jobs import Job, JobResult, run_job
 from mpa_builder.manifest import Batch, Layer, load_manifest
@@ -203,22 +203,29 @@ def build(folder: Path, stage: Path, *, workers: int = 1, dask_address: str | No
     """Convert a batch into `stage` (emptied first).
 
     Without an ``executor`` one is made (``workers`` processes or the Dask cluster) and started
-    before the batch is validated, so its workers warm up while the sources are hashed.
+    before the batch is validated, so its workers warm up while the sources are hashed. A given
+    ``executor`` is described by ``workers``/``dask_address`` (they size GDAL's compression threads).
     """
     with contextlib.ExitStack() as stack:
         if executor is None:
             kinds = layer_kinds([plan_.batch if plan_ else read_batch(folder)])
             executor = stack.enter_context(make_executor(workers, dask_address, kinds))
         p = plan_ or validate(folder)
-        return _build(p, Path(stage), executor, progress, max_errors)
+        return _build(p, Path(stage), executor, progress, max_errors, workers, dask_address)
 
 
-def _build(p: Plan, stage: Path, executor: Executor, progress: Progress | None, max_errors: int) -> Built:
+def _build(p: Plan, stage: Path, executor: Executor, progress: Progress | None, max_errors: int,
+           workers: int, dask_address: str | None) -> Built:
     if stage.exists():
         shutil.rmtree(stage)
     work = stage / ".work"
     work.mkdir(parents=True)
-    results = run_jobs(jobs_for(p, work, max_errors), executor, progress=progress)
+    jobs = jobs_for(p, work, max_errors)
+    rasters = [j for j in jobs if j.kind in ("raster", "images")]
+    threads = compression_threads(workers, len(rasters), dask_address)
+    for job in rasters:
+        job.options["gdal_threads"] = threads
+    results = run_jobs(jobs, executor, progress=progress)
     built = Built(p.batch.survey, p.batch_sha256, stage)
     by_layer: dict[str, list[JobResult]] = {}
     for r in results:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -28,8 +29,6 @@ CONVERTERS = {
 
 def warm_up(kinds: tuple[str, ...]) -> int:
     """Import the converters for these layer kinds and initialise GDAL and PROJ in this process."""
-    import os
-
     for kind in kinds:
         for module in CONVERTERS.get(kind, []):
             importlib.import_module(module)
@@ -38,6 +37,19 @@ def warm_up(kinds: tuple[str, ...]) -> int:
 
         transform_bounds("EPSG:32630", "EPSG:4326", 500000.0, 5500000.0, 500001.0, 5500001.0)
     return os.getpid()
+
+
+def compression_threads(workers: int, jobs: int, dask_address: str | None = None) -> int:
+    """GDAL threads each conversion may compress with: the local cores the pool itself leaves idle.
+
+    Why: with fewer conversions than cores (one worker, or one large raster) a COG's deflate is the
+    bottleneck, and GDAL compresses blocks on several threads with byte-identical output. A Dask
+    cluster's cores are not known here, so its conversions keep one thread each.
+    """
+    if dask_address:
+        return 1
+    cores = os.cpu_count() or 1
+    return max(1, cores // max(1, min(workers, jobs)))
 
 
 @contextlib.contextmanager

@@ -74,7 +74,8 @@ def run_job(job: Job) -> JobResult:
         ro = opts.get("raster") or {}
         default_profile = "jpeg" if job.kind == "images" else None
         facts = raster_to_cog(src, cog, profile=ro.get("profile") or default_profile,
-                              max_z_error=ro.get("max_z_error"), dst_crs=ro.get("dst_crs"), nodata=ro.get("nodata"))
+                              max_z_error=ro.get("max_z_error"), dst_crs=ro.get("dst_crs"), nodata=ro.get("nodata"),
+                              threads=opts.get("gdal_threads", 1))
         render = opts.get("render") or {}
         band = facts.bands[0]
         rescale = render.get("rescale") or ((band.p2, band.p98) if band.p2 is not None else None)

@@ -61,7 +61,8 @@ def publish_batches(batches: list[Path], store: Store | str, *, workers: int = 1
                     continue
                 with progress(f"build {p.batch.survey}") as cb:
                     out.published.append(build(p.folder, tmp / f"{i:03d}", progress=cb, plan_=p,
-                                               max_errors=max_errors, executor=executor))
+                                               max_errors=max_errors, executor=executor,
+                                               workers=workers, dask_address=dask))
         if out.published:
             with progress(f"publish to {store.display_url}") as cb:
                 out.result = publish(store, out.published, progress=cb)

@@ -26,8 +26,8 @@ from rio_cogeo.profiles import cog_profiles
 from mpa_builder.errors import BuildError
 
 BLOCKSIZE = 512
-STATS_MAX_PIXELS = 1024
-GDAL_CACHE_MB = 256  # per conversion: keeps a worker's memory bounded whatever the raster size  # statistics/percentiles are read from an overview at most this wide
+STATS_MAX_PIXELS = 1024  # statistics/percentiles are read from an overview at most this wide
+GDAL_CACHE_MB = 256  # per conversion: keeps a worker's memory bounded whatever the raster size
 
 
 @dataclass
@@ -62,8 +62,6 @@ def choose_profile(dtype: str, count: int, requested: str | None) -> str:
         return requested
     if dtype == "uint8" and count >= 3:
         return "jpeg"
-    if dtype.startswith("float"):
-        return "deflate"
     return "deflate"
 
 
@@ -82,8 +80,13 @@ def raster_to_cog(
     dst_crs: str | None = None,
     nodata: float | None = None,
     resampling: str = "nearest",
+    threads: int = 1,
 ) -> RasterFacts:
-    """Write src_path as a COG at dst_path; errors name the file and say what is wrong with it."""
+    """Write src_path as a COG at dst_path; errors name the file and say what is wrong with it.
+
+    ``threads`` only speeds up compression (build.py gives a conversion the cores the pool leaves
+    idle); the bytes written are the same for any value.
+    """
     name = Path(src_path).name
     try:
         with rasterio.open(src_path) as src:
@@ -143,7 +146,7 @@ def raster_to_cog(
                     # temporary files ran 2x slower here, while memory stays bounded either way.
                     in_memory=None,
                     quiet=True,
-                    config={"GDAL_NUM_THREADS": "1", "GDAL_TIFF_OVR_BLOCKSIZE": str(BLOCKSIZE),
+                    config={"GDAL_NUM_THREADS": str(threads), "GDAL_TIFF_OVR_BLOCKSIZE": str(BLOCKSIZE),
                             "GDAL_CACHEMAX": GDAL_CACHE_MB * 2**20},  # rasterio takes bytes
                     use_cog_driver=False,
                 )
