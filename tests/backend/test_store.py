@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mpa_backend.store import resolve
 
 
