@@ -25,6 +25,13 @@ describe("tile URL building", () => {
     expect(url).not.toContain("rescale");
   });
 
+  it("interpolates elevations for derived surfaces, unless told otherwise", () => {
+    const url = algorithmTemplate(T, "hillshade", { buffer: "3" });
+    expect(url).toContain("resampling=cubic");
+    expect(url).toContain("reproject=cubic");
+    expect(algorithmTemplate(T, "terrarium", { resampling: "nearest" })).toContain("resampling=nearest");
+  });
+
   it("keeps repeated parameters", () => {
     expect(withParams("/a?x=1", { assets: ["b1", "b2"] })).toBe("/a?x=1&assets=b1&assets=b2");
   });

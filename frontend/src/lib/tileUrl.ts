@@ -44,10 +44,15 @@ export function rasterTemplate(template: string, colormap?: string | null, resca
 
 /**
  * The same item through a titiler algorithm (`hillshade`, `terrarium`): render parameters that
- * would recolour the algorithm's output are dropped.
+ * would recolour the algorithm's output are dropped. Elevations are resampled cubically: past the
+ * grid's own resolution nearest-neighbour repeats pixels, which a hillshade draws as a grid of
+ * steps and 3D terrain as terraces, and bilinear still leaves one flat facet per grid cell.
  */
 export function algorithmTemplate(template: string, algorithm: "hillshade" | "terrarium", extra: Params = {}): string {
-  return withParams(template, { colormap_name: null, rescale: null, colormap: null, algorithm, ...extra });
+  return withParams(template, {
+    colormap_name: null, rescale: null, colormap: null, algorithm,
+    resampling: "cubic", reproject: "cubic", ...extra,
+  });
 }
 
 /** `/tiles/collections/{c}/items/{i}` from any tile template of that item. */
