@@ -81,3 +81,34 @@ def test_demo_publishes_into_an_s3_store(seaweedfs, tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     root = json.loads(seaweedfs.client().get_object(Bucket=bucket, Key="catalogue/catalog.json")["Body"].read())
     assert root["mpa:version"] == 1
+
+
+def test_publish_reaches_s3_through_gdals_variables_alone(seaweedfs, tmp_path, monkeypatch):
+    """A shell set up for GDAL (AWS_S3_ENDPOINT host:port, AWS_HTTPS=NO) publishes to that server."""
+    bucket = seaweedfs.make_bucket("gdalenv")
+    env = seaweedfs.env()
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(key, raising=False)
+    for key in ("AWS_S3_ENDPOINT", "AWS_HTTPS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
+        monkeypatch.setenv(key, env[key])
+    batch = make_raster_batch(tmp_path / "hf2015-mbes")
+    r = runner.invoke(app, ["publish", str(batch), "--store", f"s3://{bucket}/cat", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    root = json.loads(seaweedfs.client().get_object(Bucket=bucket, Key="cat/catalog.json")["Body"].read())
+    assert root["mpa:version"] == 1
+
+
+def test_s3_settings_take_gdals_endpoint_when_boto_has_none(monkeypatch):
+    from mpa_builder.settings import S3Settings
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_S3_ENDPOINT", "AWS_HTTPS", "AWS_VIRTUAL_HOSTING"):
+        monkeypatch.delenv(key, raising=False)
+    assert S3Settings().endpoint is None and not S3Settings().virtual_hosting
+    monkeypatch.setenv("AWS_S3_ENDPOINT", "s3.example.org:8333")
+    assert S3Settings().endpoint == "https://s3.example.org:8333"
+    monkeypatch.setenv("AWS_HTTPS", "NO")
+    assert S3Settings().endpoint == "http://s3.example.org:8333"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9000")
+    assert S3Settings().endpoint == "http://127.0.0.1:9000"  # boto's own variable wins
+    monkeypatch.setenv("AWS_VIRTUAL_HOSTING", "TRUE")
+    assert S3Settings().virtual_hosting

@@ -17,18 +17,24 @@ import fsspec
 
 
 def _s3_filesystem():
-    """s3fs configured from the standard AWS variables, path-style (SeaweedFS, MinIO, JASMIN)."""
+    """s3fs configured from the AWS (or GDAL) variables; path-style unless told otherwise."""
     import s3fs
 
-    endpoint = os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL_S3")
-    client_kwargs = {"region_name": os.environ.get("AWS_REGION", "us-east-1")}
-    if endpoint:
-        client_kwargs["endpoint_url"] = endpoint
+    from mpa_builder.settings import S3Settings
+
+    s3 = S3Settings()
+    client_kwargs = {"region_name": s3.region}
+    if s3.endpoint:
+        client_kwargs["endpoint_url"] = s3.endpoint
+    secret = s3.secret_access_key.get_secret_value() if s3.secret_access_key else None
+    token = s3.session_token.get_secret_value() if s3.session_token else None
     return s3fs.S3FileSystem(
-        key=os.environ.get("AWS_ACCESS_KEY_ID"),
-        secret=os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        key=s3.access_key_id,
+        secret=secret,
+        token=token,
         client_kwargs=client_kwargs,
-        config_kwargs={"s3": {"addressing_style": "path"}, "retries": {"max_attempts": 2}},
+        config_kwargs={"s3": {"addressing_style": "virtual" if s3.virtual_hosting else "path"},
+                       "retries": {"max_attempts": 2}},
         use_listings_cache=False,
         skip_instance_cache=True,
     )
