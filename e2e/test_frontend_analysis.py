@@ -7,7 +7,7 @@ import json
 
 from playwright.sync_api import Page, expect
 
-from e2e.test_frontend_support import get_json, layer_where, open_map, project
+from e2e.test_frontend_support import get_json, open_map, project
 
 
 def _draw_polygon(page: Page, ring: list[tuple[float, float]]) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
 
 
 def get_json(url: str, body: Any | None = None) -> Any:
@@ -76,6 +76,39 @@ def png_is_drawn(body: bytes) -> bool:
     tile = np.asarray(Image.open(io.BytesIO(body)).convert("RGBA"))
     opaque = tile[..., 3] > 0
     return bool(opaque.mean() > 0.01 and len(np.unique(tile[opaque][:, :3], axis=0)) > 3)
+
+
+def first_drawn_tile(page: Page, matches: Callable[[Response], bool], action: Callable[[], Any],
+                     timeout_s: float = 30) -> Response:
+    """The first tile matching ``matches`` after ``action`` that has something drawn on it.
+
+    Which tile arrives first is up to the network: it may be an edge tile that only grazes the
+    survey and is rightly almost transparent, so one tile alone proves nothing. Every matching
+    tile seen on the way must still be a 200.
+    """
+    seen: list[Response] = []
+
+    def collect(response: Response) -> None:
+        if matches(response):
+            seen.append(response)
+
+    page.on("response", collect)
+    try:
+        action()
+        end, checked = time.monotonic() + timeout_s, 0
+        while True:
+            while checked < len(seen):  # body() lets Playwright deliver more responses to `seen`
+                tile = seen[checked]
+                checked += 1
+                assert tile.status == 200, f"{tile.status} from {tile.url}"
+                if png_is_drawn(tile.body()):
+                    return tile
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"none of {len(seen)} tiles had anything drawn: {[t.url for t in seen]}")
+            page.wait_for_event("response", predicate=matches, timeout=remaining * 1000)
+    finally:
+        page.remove_listener("response", collect)
 
 
 def poll(condition: Callable[[], Any], deadline_s: float = 20, what: str = "condition") -> Any:
