@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import morecantile
 import pytest
 from fastapi.testclient import TestClient
+from rio_tiler.io import STACReader
+
 from mpa_tiler.asset_cache import AssetCache, AssetCopyError
 from mpa_tiler.catalog import Catalogue
 from mpa_tiler.main import create_app
 from mpa_tiler.reader import CatalogueItemReader
 from mpa_tiler.settings import Settings
 from mpa_tiler.store import Store
-from rio_tiler.io import STACReader
-
 from tests.tiler.helpers import bathy_url, inner_tile
 
 COPY_WAIT_S = 60  # bound on waiting for a background copy of a small test COG
@@ -149,3 +151,45 @@ def test_a_failed_copy_is_not_retried_until_its_retry_time(catalogue, tmp_path):
         patient.fetch(asset, ".tif")
     assert not any(patient.folder.iterdir())
     assert eager.fetch(asset, ".tif").read_bytes() == good
+
+
+class _InlineExecutor(Executor):
+    """Runs each job before ``submit`` returns, as a fast pool thread may: the download is over
+    before the cache has watched its future."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 (handed to the future like a pool would)
+            future.set_exception(exc)
+        return future
+
+
+def _fetch_in_a_thread(copies: AssetCache, asset: dict) -> Path | BaseException:
+    outcome: list[Path | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(copies.fetch(asset, ".tif"))
+        except BaseException as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(COPY_WAIT_S)
+    assert not worker.is_alive(), "fetch deadlocked on a download that finished before it was watched"
+    return outcome[0]
+
+
+def test_a_download_that_finishes_at_once_is_settled_without_deadlock(catalogue, tmp_path):
+    cat, asset, published, good = _corrupted_store_copy(catalogue, tmp_path)
+    copies = AssetCache(cat.store, tmp_path / "copies", max_bytes=10**9, max_copy_bytes=10**9, retry_after_s=3600)
+    copies._pool = _InlineExecutor()
+
+    failed = _fetch_in_a_thread(copies, asset)
+    assert isinstance(failed, AssetCopyError) and "does not match" in str(failed)
+    published.write_bytes(good)
+    again = _fetch_in_a_thread(copies, asset)  # the failure was settled: remembered, not in flight
+    assert isinstance(again, AssetCopyError) and "not retried" in str(again)
+    assert not copies._inflight

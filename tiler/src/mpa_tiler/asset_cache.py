@@ -87,11 +87,13 @@ class AssetCache:
                 done: Future[Path] = Future()
                 done.set_exception(failed)
                 return done
-            future = self._inflight.get(path.name)
-            if future is None:
-                future = self._pool.submit(self._download, asset, path)
-                self._inflight[path.name] = future
-                future.add_done_callback(lambda f, key=path.name: self._settle(key, f))
+            if (future := self._inflight.get(path.name)) is not None:
+                return future
+            future = self._pool.submit(self._download, asset, path)
+            self._inflight[path.name] = future
+        # Outside the lock: a download that has already finished runs _settle right here, and
+        # _settle takes the lock.
+        future.add_done_callback(lambda f, key=path.name: self._settle(key, f))
         return future
 
     def _recent_failure(self, key: str) -> AssetCopyError | None:
@@ -127,7 +129,8 @@ class AssetCache:
     # -- writing --------------------------------------------------------------------------------
     def _settle(self, key: str, future: Future[Path]) -> None:
         with self._lock:
-            self._inflight.pop(key, None)
+            if self._inflight.get(key) is future:
+                del self._inflight[key]
             error = None if future.cancelled() else future.exception()
             if isinstance(error, AssetCopyError):
                 self._failed[key] = (time.monotonic(), error)
