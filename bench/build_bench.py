@@ -118,9 +118,9 @@ def main() -> None:
             t = time.perf_counter()
             peak = (0.0, 0.0)
             for cmd in cmds:
-                peak = tuple(max(a, b) for a, b in zip(peak, run_measured(cmd)))
+                peak = tuple(max(a, b) for a, b in zip(peak, run_measured(cmd), strict=True))
             results[name].append(time.perf_counter() - t)
-            peaks[name] = tuple(max(a, b) for a, b in zip(peaks.get(name, (0.0, 0.0)), peak))
+            peaks[name] = tuple(max(a, b) for a, b in zip(peaks.get(name, (0.0, 0.0)), peak, strict=True))
     base = min(results["rio cogeo create, one after another"])
     print(f"\n{'run':40s} {'best wall s':>11s} {'vs baseline':>12s} {'peak RSS MiB: all':>18s} {'largest':>8s}")
     for name, walls in results.items():

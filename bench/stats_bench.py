@@ -20,10 +20,11 @@ import time
 
 import numpy as np
 import pandas as pd
-from mpa_backend.stats import analysis, simulation
-from mpa_backend.stats.survey import select, survey_from_frame
 from scipy import stats
 from shapely.geometry import Point, Polygon
+
+from mpa_backend.stats import analysis, simulation
+from mpa_backend.stats.survey import select, survey_from_frame
 
 POLY = {"type": "Polygon", "coordinates": [[[-8.30, 50.10], [-7.95, 50.12], [-7.90, 50.45], [-8.25, 50.40],
                                             [-8.30, 50.10]]]}

@@ -39,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.tiler.catalog_factory import (
+from tests.tiler.catalog_factory import (  # noqa: E402 (needs ROOT on sys.path)
     BATHY_NODATA,
     CatalogueWriter,
     _cog_item,
@@ -313,7 +313,7 @@ def main() -> None:
     # the same bytes, pre-rendered, for nginx; measured side by side with our warm tiler
     static = work / "static"
     shutil.rmtree(static, ignore_errors=True)
-    for t, body in zip(tiles, bodies):
+    for t, body in zip(tiles, bodies, strict=True):
         p = static / str(t.z) / str(t.x) / f"{t.y}.png"
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(body)
@@ -351,7 +351,7 @@ def main() -> None:
                 both = interleaved(urls)
             results.update(s3_cold=both["S3"], s3_ranges_cold=both["S3 ranges"], disk_cold_vs_s3=both["disk"])
             for name in ("S3", "S3 ranges"):
-                same = sum(a == b for a, b in zip(bodies, both[name].bodies))
+                same = sum(a == b for a, b in zip(bodies, both[name].bodies, strict=True))
                 print(f"  {name} tiles identical to disk tiles: {same}/{len(bodies)}")
         finally:
             stop_seaweedfs(weed)

@@ -19,7 +19,7 @@ def _draw_polygon(page: Page, ring: list[tuple[float, float]]) -> None:
 
 def test_polygon_statistics_are_the_apis(page: Page, stack, output_dir) -> None:
     layers = get_json(f"{stack.api}/api/layers")
-    table = sorted((l for l in layers if l["kind"] == "table" and not l["locked"]), key=lambda l: l["id"])[0]
+    table = sorted((t for t in layers if t["kind"] == "table" and not t["locked"]), key=lambda t: t["id"])[0]
     pts = get_json(f"{stack.api}/api/collections/{table['id']}/points")["features"]
     xs = sorted(f["geometry"]["coordinates"][0] for f in pts)
     ys = sorted(f["geometry"]["coordinates"][1] for f in pts)
@@ -83,7 +83,7 @@ def test_polygon_statistics_are_the_apis(page: Page, stack, output_dir) -> None:
 
 def test_survey_comparison_shows_the_apis_numbers(page: Page, stack) -> None:
     layers = get_json(f"{stack.api}/api/layers")
-    tables = sorted(l["id"] for l in layers if l["kind"] == "table" and not l["locked"])
+    tables = sorted(t["id"] for t in layers if t["kind"] == "table" and not t["locked"])
     assert len(tables) >= 2, "the demo has 2012 and 2015 annotation tables"
     open_map(page, stack.url)
     page.get_by_test_id("tab-analysis").click()

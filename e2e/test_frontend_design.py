@@ -40,7 +40,7 @@ def test_power_calculator_shows_the_apis_sample_size(page: Page, stack, output_d
 
 def test_simulated_power_and_unit_size_explorer(page: Page, stack, output_dir) -> None:
     layers = get_json(f"{stack.api}/api/layers")
-    table = sorted(l["id"] for l in layers if l["kind"] == "table" and not l["locked"])[0]
+    table = sorted(t["id"] for t in layers if t["kind"] == "table" and not t["locked"])[0]
     open_map(page, stack.url)
     page.get_by_test_id("tab-design").click()
     with page.expect_request(lambda r: r.url.endswith(f"/api/stats/{table}/power/simulation"), timeout=30_000) as req:

@@ -10,7 +10,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.test_frontend_support import (
-    bbox_center, distinct_colours, first_drawn_tile, get_json, layer_where, map_pixels, open_map, project, wait_idle,
+    bbox_center,
+    distinct_colours,
+    first_drawn_tile,
+    get_json,
+    layer_where,
+    map_pixels,
+    open_map,
+    project,
+    wait_idle,
 )
 
 

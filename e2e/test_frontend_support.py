@@ -29,7 +29,7 @@ def layer_where(layers: list[dict], **match: Any) -> dict:
     for layer in layers:
         if all(layer.get(k) == v for k, v in match.items()):
             return layer
-    raise AssertionError(f"no layer with {match} in {[(l['id'], l['theme'], l['type']) for l in layers]}")
+    raise AssertionError(f"no layer with {match} in {[(x['id'], x['theme'], x['type']) for x in layers]}")
 
 
 def bbox_center(bbox: list[float]) -> tuple[float, float]:

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from mpa_backend.db.models import AuditEntry, CollectionAccess, Grant, User
 from sqlalchemy import create_engine, select
 
+from mpa_backend.db.models import AuditEntry, CollectionAccess, Grant, User
 from tests.backend.test_access_support import (
     DEPOSITOR,
     Backend,

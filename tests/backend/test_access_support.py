@@ -180,6 +180,7 @@ def write_mini_catalog(root: Path) -> MiniCatalog:
 def write_keys(directory: Path, count: int = 2) -> list[Path]:
     """RSA keys as PEM files, newest first (the rotation order MPA_BACKEND_SIGNING_KEYS expects)."""
     from cryptography.hazmat.primitives.asymmetric import rsa
+
     from mpa_backend.auth.keys import pem_of
 
     directory.mkdir(parents=True, exist_ok=True)

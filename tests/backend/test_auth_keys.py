@@ -9,6 +9,7 @@ import json
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
 from mpa_backend.auth.keys import KeyConfigError, key_ring, load_key, pem_of
 from mpa_backend.auth.tokens import TILER_AUDIENCE, TokenError, issue, verify
 from mpa_backend.settings import Settings

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from mpa_backend.auth.production import ProductionConfigError
 
+from mpa_backend.auth.production import ProductionConfigError
 from tests.backend.test_access_support import write_keys
 
 GOOD_SECRET = "x" * 16 + "r4nd0m-and-l0ng-enough-for-prod-use"

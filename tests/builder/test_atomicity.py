@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from mpa_builder.build import Built, build
 from mpa_builder.errors import PublishError
 from mpa_builder.publish import publish

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
+
 from mpa_builder.cli import app
 from mpa_builder.errors import BuildError
 from mpa_builder.manifest import ManifestError
 from mpa_builder.pipeline import publish_batches
 from mpa_builder.store import Store
-from typer.testing import CliRunner
-
 from tests.builder.batches import (
     manifest,
     write_annotations,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import mpa_builder.demo
-from mpa_builder.cli import app
 from typer.testing import CliRunner
 
+import mpa_builder.demo
+from mpa_builder.cli import app
 from tests.builder.batches import make_full_batch, make_raster_batch
 
 runner = CliRunner()

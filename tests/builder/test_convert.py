@@ -8,12 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
-from mpa_builder.convert.raster import raster_to_cog
-from mpa_builder.convert.table import table_to_geoparquet
-from mpa_builder.errors import BuildError
 from rasterio.warp import transform_bounds
 from rio_cogeo.cogeo import cog_validate
 
+from mpa_builder.convert.raster import raster_to_cog
+from mpa_builder.convert.table import table_to_geoparquet
+from mpa_builder.errors import BuildError
 from tests.builder.batches import write_bathy, write_photo
 
 
@@ -89,8 +89,9 @@ def test_long_table_is_pivoted_to_wide(tmp_path):
 def test_every_vector_format_becomes_the_same_tiles(tmp_path, driver, name):
     import sqlite3
 
-    from mpa_builder.convert.vector import vector_to_tiles
     from shapely.geometry import box
+
+    from mpa_builder.convert.vector import vector_to_tiles
 
     gdf = gpd.GeoDataFrame({"eunis_code": ["A4.1", "A5.27"], "eunis_name": ["Rock", "Sand"]},
                            geometry=[box(-8.2, 50.2, -8.1, 50.3), box(-8.1, 50.2, -8.0, 50.3)], crs="EPSG:4326")

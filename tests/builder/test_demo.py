@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from rasterio.features import rasterize
+from shapely.geometry import Point, box, shape
+
 from mpa_builder.demo import BATCH_NAMES, batches, make_demo_batches, noise, site, taxa
 from mpa_builder.demo import bathymetry as demo_bathymetry
 from mpa_builder.demo.seabed import HABITATS, Seabed
 from mpa_builder.manifest import load_manifest
-from rasterio.features import rasterize
-from shapely.geometry import Point, box, shape
 
 CELLS = 160  # far below "small": the tables and photos do not depend on the raster size
 SEED = 20120815
@@ -169,7 +170,7 @@ def test_sidescan_follows_the_substrate(demo, habitat_map):
         assert np.array_equal(s == 0, bathy.read(1) == -9999)
         codes = {"rock": 1, "coarse": 2, "mixed": 3, "sand": 4}
         hab = habitat_map.to_crs(sss.crs)
-        classes = rasterize(((g, codes[v]) for g, v in zip(hab.geometry, hab.substratum)), out_shape=s.shape, transform=sss.transform)
+        classes = rasterize(((g, codes[v]) for g, v in zip(hab.geometry, hab.substratum, strict=True)), out_shape=s.shape, transform=sss.transform)
     mean = {name: s[(classes == c) & (s > 0)].mean() for name, c in codes.items()}
     assert mean["rock"] > mean["coarse"] > mean["sand"] + 30
     assert mean["mixed"] > mean["sand"]
@@ -199,7 +200,7 @@ def test_habitat_polygons_are_valid_eunis_and_do_not_overlap(habitat_map):
     assert habitat_map.geometry.is_valid.all()
     assert set(habitat_map.geom_type) <= {"Polygon", "MultiPolygon"}
     allowed = {(c, n, s) for c, n, s in HABITATS.values()}
-    assert set(zip(habitat_map.eunis_code, habitat_map.eunis_name, habitat_map.substratum)) <= allowed
+    assert set(zip(habitat_map.eunis_code, habitat_map.eunis_name, habitat_map.substratum, strict=True)) <= allowed
     assert set(habitat_map.substratum) == {"rock", "coarse", "mixed", "sand"}
     utm = habitat_map.to_crs(site.CRS)
     union = utm.geometry.union_all()
@@ -237,7 +238,7 @@ def test_annotation_table_shape_and_values(tables, year, n_rows, n_taxa):
     assert times.is_monotonic_increasing and times.is_unique and (times.dt.year == year).all()
     assert set(df.substratum) <= {"rock", "coarse", "mixed", "sand"} and df.substratum.nunique() >= 3
     mcz = site.mcz_boundary()
-    assert all(mcz.contains(Point(lon, lat)) for lon, lat in zip(df.longitude, df.latitude))
+    assert all(mcz.contains(Point(lon, lat)) for lon, lat in zip(df.longitude, df.latitude, strict=True))
 
 
 @pytest.mark.parametrize("year", [2012, 2015])

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from mpa_builder.build import build
 from mpa_builder.executor import compression_threads
 

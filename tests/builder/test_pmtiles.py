@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pystac
 import pytest
-from mpa_builder.pipeline import publish_batches
-from mpa_builder.stac_check import check_store, offline_validation
-from mpa_builder.store import Store
 from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import Compression, TileType
 
+from mpa_builder.pipeline import publish_batches
+from mpa_builder.stac_check import check_store, offline_validation
+from mpa_builder.store import Store
 from tests.builder.batches import manifest, write_habitats
 
 SURVEY = "hf2013-habmap"

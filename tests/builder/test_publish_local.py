@@ -13,11 +13,11 @@ import pandas as pd
 import pystac
 import pytest
 import rasterio
+from rio_cogeo.cogeo import cog_validate
+
 from mpa_builder.pipeline import publish_batches
 from mpa_builder.stac_check import check_store, offline_validation
 from mpa_builder.store import Store
-from rio_cogeo.cogeo import cog_validate
-
 from tests.builder.batches import TAXA
 
 

@@ -17,12 +17,12 @@ import numpy as np
 import pystac
 import pytest
 import rasterio
-from mpa_builder.build import build
-from mpa_builder.convert.raster import decimated_read, raster_to_cog
-from mpa_builder.describe import STATISTICS, _raster_bands
 from rasterio.transform import from_origin
 from rio_tiler.io import STACReader
 
+from mpa_builder.build import build
+from mpa_builder.convert.raster import decimated_read, raster_to_cog
+from mpa_builder.describe import STATISTICS, _raster_bands
 from tests.builder.batches import X0, Y0, manifest, write_photo
 
 SURVEY = "hf2014-photos"

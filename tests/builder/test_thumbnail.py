@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from mpa_builder.convert.thumbnail import colormap_lut, thumbnail
-from mpa_builder.errors import BuildError
 from PIL import Image
 from rasterio.transform import from_origin
 from rio_tiler.colormap import cmap
+
+from mpa_builder.convert.thumbnail import colormap_lut, thumbnail
+from mpa_builder.errors import BuildError
 
 
 @pytest.mark.parametrize("name", ["viridis", "deep_r", "gray", "ocean_r", "haline", "terrain"])

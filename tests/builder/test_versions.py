@@ -6,6 +6,7 @@ import json
 import shutil
 
 import pytest
+
 from mpa_builder.errors import PublishError
 from mpa_builder.pipeline import publish_batches
 from mpa_builder.publish import current_state, list_versions, rollback

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, StreamingResponse
+
 from mpa_backend import observability as backend_obs
 from mpa_tiler import observability as tiler_obs
 

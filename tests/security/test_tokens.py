@@ -18,8 +18,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-from mpa_backend.auth.keys import load_key
 
+from mpa_backend.auth.keys import load_key
 from tests.backend.test_access_support import valid_orcid
 from tests.security.conftest import DEMO_DEPOSITOR, RESTRICTED, Stack
 
@@ -67,7 +67,9 @@ def _alg_none(claims: dict, kid: str) -> str:
 
 
 def _forge(stack: Stack, door: str, attack: str) -> str:
-    c = lambda **o: _claims(stack, door, **o)
+    def c(**overrides):
+        return _claims(stack, door, **overrides)
+
     now = int(time.time())
     other_aud = "mpa-api" if door == "tiler" else "mpa-tiler"
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)

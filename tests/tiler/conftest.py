@@ -17,10 +17,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from fastapi.testclient import TestClient
-from mpa_tiler.main import create_app
-from mpa_tiler.settings import Settings
 
 from e2e.stack import free_port
+from mpa_tiler.main import create_app
+from mpa_tiler.settings import Settings
 from tests.tiler.catalog_factory import Published, build_catalogue
 
 ISSUER = "http://backend.test/api"

@@ -10,9 +10,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
+
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
-
 from tests.tiler.conftest import ISSUER
 from tests.tiler.helpers import bathy_url, inner_tile
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
-
 from tests.tiler.conftest import ISSUER
 from tests.tiler.helpers import WEB_MERCATOR, decode_png
 

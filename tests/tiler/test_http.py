@@ -8,9 +8,9 @@ import shutil
 import time
 
 from fastapi.testclient import TestClient
+
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
-
 from tests.tiler.helpers import bathy_url, inner_tile
 
 

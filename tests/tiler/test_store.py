@@ -9,10 +9,10 @@ import shutil
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+
 from mpa_tiler.gdal_env import detach_aws_keys_from_environ, gdal_config, s3_config
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
-
 from tests.tiler.helpers import (
     WEB_MERCATOR,
     bathy_url,
@@ -131,8 +131,9 @@ def test_other_aws_keys_in_the_environment_are_left_alone(monkeypatch):
 def test_gdal_block_cache_is_the_configured_size_in_megabytes():
     """rasterio passes an int GDAL_CACHEMAX to GDALSetCacheMax64 as bytes: 512 once meant 512 bytes."""
     import rasterio
-    from mpa_tiler.gdal_env import rasterio_env
     from rasterio._env import get_gdal_config
+
+    from mpa_tiler.gdal_env import rasterio_env
 
     settings = Settings(catalog_url="file:///srv/c", gdal_cachemax=300)
     with rasterio.Env(**rasterio_env(settings)):

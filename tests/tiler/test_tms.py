@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import morecantile
 import pytest
-from mpa_tiler.tms import SUPPORTED_TMS, tile_matrix_size
 
+from mpa_tiler.tms import SUPPORTED_TMS, tile_matrix_size
 from tests.tiler.helpers import bathy_url, inner_tile
 
 

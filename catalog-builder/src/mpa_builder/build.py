@@ -95,7 +95,7 @@ def _hash_files(paths: dict[str, Path]) -> dict[str, str]:
     if len(paths) <= 1:
         return {rel: sha256_file(p) for rel, p in paths.items()}
     with ThreadPoolExecutor(max_workers=min(len(paths), os.cpu_count() or 1)) as pool:
-        return dict(zip(paths, pool.map(sha256_file, paths.values())))
+        return dict(zip(paths, pool.map(sha256_file, paths.values()), strict=True))
 
 
 def plan(folder: Path) -> Plan:

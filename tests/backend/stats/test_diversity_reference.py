@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mpa_backend.stats import diversity as D
 from scipy import stats
+
+from mpa_backend.stats import diversity as D
 
 from .refdata import bci, spider
 
@@ -44,14 +45,14 @@ def test_spider_observed_statistics_match_inext(name):
 
 def test_rows_are_independent_samples():
     """Stacking the two assemblages as rows gives the same numbers as one at a time (vectorisation)."""
-    g, l = spider("Girdled"), spider("Logged")
-    width = max(len(g), len(l))
+    girdled, logged = spider("Girdled"), spider("Logged")
+    width = max(len(girdled), len(logged))
     m = np.zeros((2, width))
-    m[0, : len(g)] = g
-    m[1, : len(l)] = l
-    np.testing.assert_allclose(D.chao1(m), [D.chao1(g)[0], D.chao1(l)[0]])
-    np.testing.assert_allclose(D.coverage(m), [D.coverage(g)[0], D.coverage(l)[0]])
-    np.testing.assert_allclose(D.hill_numbers(m)["q1"], [D.hill_numbers(g)["q1"][0], D.hill_numbers(l)["q1"][0]])
+    m[0, : len(girdled)] = girdled
+    m[1, : len(logged)] = logged
+    np.testing.assert_allclose(D.chao1(m), [D.chao1(girdled)[0], D.chao1(logged)[0]])
+    np.testing.assert_allclose(D.coverage(m), [D.coverage(girdled)[0], D.coverage(logged)[0]])
+    np.testing.assert_allclose(D.hill_numbers(m)["q1"], [D.hill_numbers(girdled)["q1"][0], D.hill_numbers(logged)["q1"][0]])
 
 
 # vegan: diversity(BCI)[1:12]

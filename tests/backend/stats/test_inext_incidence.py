@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mpa_backend.stats import inext as I
 from scipy import special, stats
+
+from mpa_backend.stats import inext as I
 
 from .refdata import ant
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import special, stats
+
 from mpa_backend.stats import diversity as D
 from mpa_backend.stats import inext as I
-from scipy import special, stats
 
 from .refdata import bird, spider
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mpa_backend.stats import inext as I
 from scipy import special, stats
+
+from mpa_backend.stats import inext as I
 
 
 def _pooled(seed: int, taxa: int = 70, scale: float = 4.0) -> np.ndarray:

@@ -11,8 +11,9 @@ statsmodels.stats.power.TTestIndPower is used as an independent second implement
 from __future__ import annotations
 
 import pytest
-from mpa_backend.stats import power as P
 from statsmodels.stats.power import TTestIndPower
+
+from mpa_backend.stats import power as P
 
 
 def test_published_power_t_test_examples():

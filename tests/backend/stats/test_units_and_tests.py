@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from mpa_backend.stats import compare as C
 from mpa_backend.stats import curves, diversity, simulation, summary
 from mpa_backend.stats.sample_units import build_sample_units
-from scipy import stats
 
 from .refdata import toy_units
 

@@ -186,7 +186,7 @@ async def limit_sizes(request: Request) -> None:
             try:
                 value = float(raw)
             except ValueError:
-                raise HTTPException(status_code=400, detail=f"query parameter {name}={raw!r} is not a number")
+                raise HTTPException(status_code=400, detail=f"query parameter {name}={raw!r} is not a number") from None
             if not (0 <= value <= limit):
                 raise HTTPException(status_code=400, detail=f"{name}={raw} is out of range (0..{limit})")
     _check_geometry(request)

@@ -67,7 +67,7 @@ def create_legend_router() -> APIRouter:
             values = np.linspace(lo, hi, stops)
             idx = colormap_indices(colour_bar_values(lo, hi, stops), lo, hi)
             out = []
-            for v, i in zip(values, idx):
+            for v, i in zip(values, idx, strict=True):
                 r, g, b, a = (int(c) for c in colors[int(i)])
                 out.append({"value": float(v), "color": f"#{r:02x}{g:02x}{b:02x}", "rgba": [r, g, b, a]})
             return {"colormap_name": colormap_name, "rescale": [lo, hi], "stops": out}

@@ -70,7 +70,7 @@ class CatalogueItemReader(STACReader):
                self.include_asset_types, self.exclude_asset_types)
         key = tuple(tuple(sorted(k)) if isinstance(k, (set, frozenset)) else k for k in key)
         if (known := self.input.memo.get(key)) is not None:
-            for name, value in zip(_GEOMETRY, known):
+            for name, value in zip(_GEOMETRY, known, strict=True):
                 setattr(self, name, value)
             return
         super().__attrs_post_init__()

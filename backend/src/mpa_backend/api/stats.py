@@ -771,7 +771,7 @@ def analytic_power(
     top = max(int(res.n_exact_ceil * 2), 10)
     grid = np.unique(np.round(np.linspace(2, top, 40)).astype(int))
     curve = [{"n_per_group": float(n), "power": float(p)} for n, p in
-             zip(grid, power.power_exact(grid, res.effect_size, alpha, tails))]
+             zip(grid, power.power_exact(grid, res.effect_size, alpha, tails), strict=True)]
     model = AnalyticPowerResponse(
         delta_percent=delta_percent, cv=cv, alpha=alpha, power=power_, tails=tails, effect_size=res.effect_size,
         n_per_group_iterated=res.n_iterated, n_per_group_iterated_ceil=res.n_iterated_ceil,

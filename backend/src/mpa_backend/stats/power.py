@@ -72,13 +72,15 @@ def n_exact(d: float, alpha: float = 0.05, power: float = 0.8, tails: int = 2, s
     validate(alpha, power, tails)
     if not d > 0:
         raise ValueError(f"effect size must be > 0, got {d}")
-    f = lambda n: float(power_exact(n, d, alpha, tails, strict)) - power
+    def shortfall(n: float) -> float:
+        return float(power_exact(n, d, alpha, tails, strict)) - power
+
     hi = 4.0
-    while f(hi) < 0:
+    while shortfall(hi) < 0:
         hi *= 2
         if hi > 1e9:
             raise ValueError("effect too small: more than 1e9 units per group")
-    return float(optimize.brentq(f, 2.0 + 1e-9, hi, xtol=1e-10))
+    return float(optimize.brentq(shortfall, 2.0 + 1e-9, hi, xtol=1e-10))
 
 
 def n_iterated(d: float, alpha: float = 0.05, power: float = 0.8, tails: int = 2,
@@ -87,8 +89,12 @@ def n_iterated(d: float, alpha: float = 0.05, power: float = 0.8, tails: int = 2
     validate(alpha, power, tails)
     if not d > 0:
         raise ValueError(f"effect size must be > 0, got {d}")
-    ta = lambda nu: stats.t.isf(alpha / tails, nu)
-    tb = lambda nu: stats.t.isf(1 - power, nu)
+    def ta(nu: float) -> float:
+        return stats.t.isf(alpha / tails, nu)
+
+    def tb(nu: float) -> float:
+        return stats.t.isf(1 - power, nu)
+
     n = 2 / d**2 * (stats.norm.isf(alpha / tails) + stats.norm.isf(1 - power)) ** 2
     history = [n]
     for _ in range(max_iter):

@@ -141,7 +141,7 @@ def read_annotations(src: Path, *, long_form: bool | None = None, max_errors: in
                 if len(rec) != len(header):
                     p.add(line, None, f"has {len(rec)} fields, the header has {len(header)}")
                     continue
-                rows.append((line, dict(zip(header, rec))))
+                rows.append((line, dict(zip(header, rec, strict=True))))
         except csv.Error as exc:
             p.add(reader.line_num, None, f"CSV syntax error: {exc}")
     if not rows and not p.items:
@@ -226,7 +226,7 @@ def _long_to_records(rows, header, p: _Problems) -> gpd.GeoDataFrame:
 def _frame(records: list[dict[str, Any]], taxa: list[str]) -> gpd.GeoDataFrame:
     df = pd.DataFrame.from_records(records, columns=[*META, *taxa])
     geometry = [Point(lon, lat) if lon is not None and lat is not None else None
-                for lon, lat in zip(df["longitude"], df["latitude"])]
+                for lon, lat in zip(df["longitude"], df["latitude"], strict=True)]
     for t in taxa:
         df[t] = pd.array(df[t], dtype="Int64").fillna(0).astype("int64")
     df["datetime"] = pd.to_datetime(df["datetime"], utc=True)

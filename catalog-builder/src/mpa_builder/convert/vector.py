@@ -91,7 +91,7 @@ def detect_classes(gdf: gpd.GeoDataFrame, class_field: str | None,
     label_col = next((c for c in gdf.columns if c.lower() in names and c != fieldname), None)
     labels = {}
     if label_col:
-        for v, lab in zip(gdf[fieldname], gdf[label_col]):
+        for v, lab in zip(gdf[fieldname], gdf[label_col], strict=True):
             labels.setdefault(str(v), str(lab))
     return [{"value": v, "label": labels.get(v, v), "color": PALETTE[i % len(PALETTE)], "field": fieldname}
             for i, v in enumerate(values)]

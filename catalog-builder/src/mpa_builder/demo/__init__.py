@@ -143,8 +143,8 @@ def _write_truth(path: Path, model: taxa.AbundanceModel, seed: int) -> None:
         "seed": seed,
         "note": "Expected densities (ind m-2) per substratum before spatial patchiness (mean 1).",
         "substrata": list(SUBSTRATA),
-        "density_2012": {name: [round(float(v), 8) for v in row] for name, row in zip(model.names, model.density)},
-        "k_2012": {name: round(float(v), 4) for name, v in zip(model.names, model.k)},
+        "density_2012": {name: [round(float(v), 8) for v in row] for name, row in zip(model.names, model.density, strict=True)},
+        "k_2012": {name: round(float(v), 4) for name, v in zip(model.names, model.k, strict=True)},
         "groups_2015": {g: [model.names[i] for i in idx] for g, idx in taxa.groups_2015().items()},
         "change_2012_2015": {g: taxa.TRUE_CHANGE_2012_2015.get(g, 1.0) for g in taxa.groups_2015()},
     }

@@ -65,7 +65,7 @@ class Seabed:
         across = rng.choice([-1.0, 1.0], n_sat) * rng.uniform(1.5, 2.6, n_sat) * site.REEF_HALF_WIDTH_M
         self.satellites = [
             (self.cx + a * self.axis[0] + c * self.axis[1], self.cy + a * self.axis[1] - c * self.axis[0], r)
-            for a, c, r in zip(along, across, rng.uniform(700, 1700, n_sat))
+            for a, c, r in zip(along, across, rng.uniform(700, 1700, n_sat), strict=True)
         ]
         self.joint_angles = np.deg2rad(site.REEF_AXIS_AZIMUTH_DEG + np.array([72.0, -18.0]) + rng.uniform(-8, 8, 2))
         self.strips = self._survey_strips(rng)
@@ -150,7 +150,7 @@ class Seabed:
         width = max(14.0, 0.8 * cell)
         warp = fbm(xs, ys, 1500.0, self.k_joint, octaves=3)
         out = np.zeros((len(ys), len(xs)))
-        for i, (ang, spacing) in enumerate(zip(self.joint_angles, (330.0, 470.0))):
+        for i, (ang, spacing) in enumerate(zip(self.joint_angles, (330.0, 470.0), strict=True)):
             p = (xs[None, :] * np.cos(ang) - ys[:, None] * np.sin(ang)) / spacing + 0.45 * warp * (1 + i)
             d = np.abs(p - np.round(p)) * spacing
             presence = smoothstep(-0.3, 0.6, fbm(xs, ys, 900.0, derive_key(self.k_joint, i + 1), octaves=3))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from mpa_backend.db.models import Base
 from sqlalchemy import create_engine
+
+from mpa_backend.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
